@@ -1,0 +1,73 @@
+"""The parser interface and its registry (one parser per source format or page layout).
+
+A parser is a subclass of :class:`Parser` with a unique ``name``; defining the class registers it.
+The build asks every registered parser how confident it is that a document is theirs
+(:meth:`Parser.detect`, 0–1) and hands the document to the most confident one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import ClassVar
+
+from ingest.errors import IngestError
+from ingest.model import TrialRecord
+
+_REGISTRY: dict[str, type[Parser]] = {}
+
+
+class Parser:
+    """Base class: detect → confidence, parse → records."""
+
+    name: ClassVar[str] = ""
+    """Registry key, stored in ``documents.format`` (machine formats) or ``documents.layout`` (pages)."""
+    kind: ClassVar[str] = "format"
+    """``format`` for machine exports, ``page`` for saved web pages."""
+    version: ClassVar[int] = 1
+    """Bump when the parser's output changes: cached parses of older versions are discarded."""
+    priority: ClassVar[int] = 0
+    """Breaks detection ties: the higher wins."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+                raise TypeError(f"parser name {cls.name!r} is registered twice")
+            _REGISTRY[cls.name] = cls
+
+    @classmethod
+    def detect(cls, text: str, path: str) -> float:
+        """How sure this parser is that ``text`` is its kind of document (0 = not at all, 1 = certain)."""
+        return 0.0
+
+    @classmethod
+    def parse(cls, text: str, path: str) -> list[TrialRecord]:
+        """Read every trial in the document. Raise :class:`ingest.errors.ParseError` when none can be read."""
+        raise IngestError(f"parser {cls.name!r} does not implement parse()")
+
+    @classmethod
+    def layout_of(cls, text: str) -> str | None:
+        """The sub-shape of the document (e.g. ``list`` or ``single``), stored in ``documents.layout``."""
+        return None
+
+
+def registered() -> dict[str, type[Parser]]:
+    """Every registered parser by name (importing the built-in ones first)."""
+    import ingest.formats  # noqa: F401  (registers machine formats)
+    import ingest.layouts  # noqa: F401  (registers page layouts)
+
+    return dict(_REGISTRY)
+
+
+def get_or_raise(name: str) -> type[Parser]:
+    """The parser called ``name``; an unknown name fails with the closest match.
+
+    >>> get_or_raise("ctgov_xml").name
+    'ctgov_xml'
+    """
+    parsers = registered()
+    if name in parsers:
+        return parsers[name]
+    close = difflib.get_close_matches(name, parsers, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise KeyError(f"Unknown parser {name!r}.{hint}")

@@ -1,0 +1,126 @@
+"""Bytes → text: encodings, byte-order marks, binary and empty files, HTML-wrapped pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+from ingest.errors import DecodeError
+
+_BOMS = [
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+]
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    sample = data[:4000]
+    if len(sample) < 4:
+        return None
+    even_nuls = sample[0::2].count(0) / max(1, len(sample[0::2]))
+    odd_nuls = sample[1::2].count(0) / max(1, len(sample[1::2]))
+    if odd_nuls > 0.4 and even_nuls < 0.05:
+        return "utf-16-le"
+    if even_nuls > 0.4 and odd_nuls < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode a document's bytes; returns (text, encoding). Raises :class:`DecodeError` with a reason.
+
+    >>> decode("naïve ≥ 18".encode("utf-8"))
+    ('naïve ≥ 18', 'utf-8')
+    >>> decode("caf\\xe9".encode("latin-1"))
+    ('café', 'cp1252')
+    """
+    if not data:
+        raise DecodeError("empty file (0 bytes)")
+    encoding = None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            encoding, data = name, data[len(bom):]
+            break
+    if encoding is None:
+        encoding = _looks_utf16(data)
+    if encoding is None and b"\x00" in data[:65536]:
+        raise DecodeError("binary content: the file contains NUL bytes and is not UTF-16 text")
+    if encoding is None:
+        try:
+            text = data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+                encoding = "cp1252"
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+                encoding = "latin-1"
+    else:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise DecodeError(f"not valid {encoding} text: {exc.reason} at byte {exc.start}") from None
+    if "\x00" in text:
+        raise DecodeError("binary content: NUL characters in the decoded text")
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if controls > max(8, len(text[:65536]) // 100):
+        raise DecodeError(f"binary content: {controls} control characters in the first 64 KiB")
+    if not text.strip():
+        raise DecodeError("blank file (whitespace only)")
+    return text, encoding
+
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
+    "section", "article", "header", "footer", "dt", "dd", "dl", "pre", "hr", "thead", "tbody", "title",
+}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("script", "style", "noscript"):
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" | ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "noscript"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def looks_like_html(text: str) -> bool:
+    """True for a page saved as HTML rather than as text."""
+    head = text[:2000].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in text[:20000])
+
+
+def html_to_text(text: str) -> str:
+    """The visible text of an HTML page, one block per line."""
+    parser = _TextExtractor()
+    try:
+        parser.feed(text)
+        parser.close()
+    except Exception:  # noqa: BLE001 - a broken page still yields what was read
+        pass
+    out = html.unescape("".join(parser.parts))
+    out = re.sub(r"[ \t]+", " ", out)
+    out = re.sub(r" *\n *", "\n", out)
+    return re.sub(r"\n{3,}", "\n\n", out).strip()

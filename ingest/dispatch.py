@@ -1,0 +1,83 @@
+"""One document in, one :class:`ParsedDocument` out: decode, detect, parse, check. Never raises."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ingest.base import Parser, registered
+from ingest.criteria import split_criteria
+from ingest.decode import decode, html_to_text, looks_like_html
+from ingest.errors import IngestError
+from ingest.ids import provisional_id, registry_of
+from ingest.model import ParsedDocument, TrialRecord
+
+#: Below this confidence a document is not handed to a parser.
+MIN_CONFIDENCE = 0.3
+
+
+def detect(text: str, path: str) -> tuple[type[Parser] | None, float]:
+    """The most confident parser for ``text`` (ties: higher priority, then name) and its score."""
+    best: tuple[float, int, str] | None = None
+    chosen: type[Parser] | None = None
+    for name, parser in sorted(registered().items()):
+        try:
+            score = float(parser.detect(text, path))
+        except Exception:  # noqa: BLE001 - a faulty detector must not stop the build
+            score = 0.0
+        key = (score, parser.priority, name)
+        if score > 0 and (best is None or key > best):
+            best, chosen = key, parser
+    return chosen, (best[0] if best else 0.0)
+
+
+def parse_document(path: str, data: bytes) -> ParsedDocument:
+    """Parse one document's bytes. Every failure becomes ``error`` on the result, never an exception."""
+    doc = ParsedDocument(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    try:
+        text, encoding = decode(data)
+        if encoding != "utf-8":
+            doc.warnings.append(f"decoded as {encoding}")
+        if looks_like_html(text):
+            text = html_to_text(text)
+            doc.warnings.append("HTML page converted to text")
+            if not text.strip():
+                raise IngestError("HTML page with no visible text")
+        parser, score = detect(text, path)
+        if parser is None or score < MIN_CONFIDENCE:
+            raise IngestError(
+                "unknown layout: no parser recognises this document"
+                + (f" (closest: {parser.name} at {score:.2f})" if parser else "")
+            )
+        doc.format = parser.name if parser.kind == "format" else "page"
+        doc.layout = parser.layout_of(text) if parser.kind == "format" else parser.name
+        records = parser.parse(text, path)
+        if not records:
+            raise IngestError(f"{parser.name}: no trial could be read from this document")
+        for record in records:
+            _finish(record, text, doc)
+        doc.records = records
+    except IngestError as exc:
+        doc.error = str(exc)
+        doc.records = []
+    except RecursionError:
+        doc.error = "document nested too deeply to read"
+        doc.records = []
+    except Exception as exc:  # noqa: BLE001 - a parser bug must reject one document, not stop the build
+        doc.error = f"parser failure ({type(exc).__name__}): {exc}"
+        doc.records = []
+    return doc
+
+
+def _finish(record: TrialRecord, text: str, doc: ParsedDocument) -> None:
+    """Fill what every record needs: an id, its registry, criteria items; drop values the model forbids."""
+    if not record.trial_id:
+        record.trial_id = provisional_id(text)
+    if record.registry is None:
+        record.registry = registry_of(record.trial_id)
+    if record.criteria is None:
+        record.criteria = split_criteria(record.eligibility_criteria)
+    for problem in record.problems():
+        doc.warnings.append(f"{record.trial_id}: {problem} (value dropped)")
+        field = problem.split(":", 1)[0]
+        if hasattr(record, field):
+            setattr(record, field, None)

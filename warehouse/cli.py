@@ -1,0 +1,88 @@
+"""``mscwh``: the command line, a thin layer over the ``warehouse`` library."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import click
+
+from warehouse import build as build_mod
+from warehouse import export as export_mod
+from warehouse import query as query_mod
+from warehouse.schema import ValidationError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="mscwh")
+def cli() -> None:
+    """A local SQL warehouse of mesenchymal stem/stromal cell (MSC) clinical trials."""
+
+
+@cli.command()
+@click.option("--input", "inputs", multiple=True, required=True, type=click.Path(),
+              help="A file or folder of trial documents (repeatable; folders are read recursively).")
+@click.option("--db", required=True, type=click.Path(dir_okay=False), help="The warehouse file to write.")
+@click.option("--workers", type=int, default=None, help="Parser processes (default: one per core).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+def build(inputs: tuple[str, ...], db: str, workers: int | None, quiet: bool) -> None:
+    """Parse every document under the inputs and write the warehouse atomically.
+
+    Example: mscwh build --input data/inputs --db data/warehouse.duckdb
+    """
+    try:
+        summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet)
+    except (build_mod.BuildError, ValidationError, OSError) as exc:
+        raise click.ClickException(f"no warehouse was written: {exc}") from None
+    if not quiet:
+        click.echo(summary.render())
+        click.echo(f"warehouse: {db}")
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False), help="The warehouse file.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.argument("sql")
+def query(db: str, fmt: str, sql: str) -> None:
+    """Run SQL against the warehouse, read-only.
+
+    Example: mscwh query --db data/warehouse.duckdb "SELECT phase, count(*) FROM trials GROUP BY 1"
+    """
+    try:
+        names, rows = query_mod.run(db, sql)
+    except query_mod.QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(names)
+        writer.writerows(rows)
+    elif fmt == "json":
+        click.echo(json.dumps([dict(zip(names, r, strict=True)) for r in rows], default=str, indent=1,
+                              ensure_ascii=False))
+    else:
+        click.echo(query_mod.render_table(names, rows))
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False), help="The warehouse file.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the Parquet files.")
+@click.option("--include-contacts", is_flag=True,
+              help="Also export personal contact details (names, emails, phone numbers).")
+def export(db: str, out: str, include_contacts: bool) -> None:
+    """Write every table and current view as zstd Parquet, with a data dictionary.
+
+    Example: mscwh export --db data/warehouse.duckdb --out data/export
+    """
+    written = export_mod.export(db, out, include_contacts=include_contacts)
+    click.echo(f"wrote {len(written)} Parquet files and the data dictionary to {out}")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
