@@ -19,7 +19,7 @@ import polars as pl
 
 from ingest.dispatch import parse_document
 from ingest.model import ParsedDocument
-from warehouse import derive, schema
+from warehouse import derive, identity, schema
 from warehouse.discover import InputFile, discover
 from warehouse.merge import Source, load_policy, merge
 from warehouse.tables import build_frames
@@ -129,13 +129,38 @@ def documents_frame(docs: list[ParsedDocument], doc_ids: list[str]) -> pl.DataFr
     )
 
 
-def group_sources(docs: list[ParsedDocument], doc_ids: list[str]) -> dict[str, list[Source]]:
+def group_sources(docs: list[ParsedDocument], doc_ids: list[str],
+                  policy: dict) -> tuple[dict[str, list[Source]], pl.DataFrame]:
+    """Group records into trials (identity across registries, provisional pages linked); and the page links."""
+    records = [r for d in docs for r in d.records]
+    mapping = identity.resolve(records, policy.get("id_preference", []))
+    known: dict[str, list] = {}
+    for record in records:
+        if record.trial_id in mapping:
+            known.setdefault(mapping[record.trial_id], []).append(record)
+    provisional = [r for r in records if r.trial_id not in mapping]
+    links = identity.link_provisional(provisional, known, policy.get("link_summary_threshold", 0.9))
+
     groups: dict[str, list[Source]] = {}
+    link_rows: dict[str, list] = {k: [] for k in ("doc_id", "provisional_id", "trial_id", "candidate_trial_id",
+                                                   "score", "method", "linked")}
     for doc, doc_id in zip(docs, doc_ids, strict=True):
         for record in doc.records:
+            if record.trial_id in mapping:
+                trial_id = mapping[record.trial_id]
+            else:
+                link = links[record.trial_id]
+                trial_id = link.candidate if link.linked else record.trial_id
+                for key, value in (("doc_id", doc_id), ("provisional_id", record.trial_id), ("trial_id", trial_id),
+                                   ("candidate_trial_id", link.candidate), ("score", link.score),
+                                   ("method", link.method), ("linked", link.linked)):
+                    link_rows[key].append(value)
             source = Source(doc_id=doc_id, path=doc.path, format=doc.format or "", layout=doc.layout, record=record)
-            groups.setdefault(record.trial_id, []).append(source)
-    return groups
+            groups.setdefault(trial_id, []).append(source)
+    frame = pl.DataFrame(link_rows, schema={
+        "doc_id": pl.String(), "provisional_id": pl.String(), "trial_id": pl.String(),
+        "candidate_trial_id": pl.String(), "score": pl.Float64(), "method": pl.String(), "linked": pl.Boolean()})
+    return groups, frame
 
 
 def load(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:
@@ -182,9 +207,11 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
         docs = parse_all(items, workers)
 
     doc_ids, _ = _doc_ids(docs)
-    merged = merge(group_sources(docs, doc_ids), load_policy())
-    frames = build_frames(merged)
+    policy = load_policy()
+    groups, links = group_sources(docs, doc_ids, policy)
+    frames = build_frames(merge(groups, policy))
     frames["documents"] = documents_frame(docs, doc_ids)
+    frames["document_links"] = links
 
     target = Path(db_path)
     target.parent.mkdir(parents=True, exist_ok=True)

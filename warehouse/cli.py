@@ -11,6 +11,7 @@ import click
 from warehouse import build as build_mod
 from warehouse import export as export_mod
 from warehouse import query as query_mod
+from warehouse import report
 from warehouse.schema import ValidationError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -78,6 +79,20 @@ def export(db: str, out: str, include_contacts: bool) -> None:
     """
     written = export_mod.export(db, out, include_contacts=include_contacts)
     click.echo(f"wrote {len(written)} Parquet files and the data dictionary to {out}")
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False), help="The warehouse file.")
+@click.argument("trial_id")
+def trial(db: str, trial_id: str) -> None:
+    """Show one trial: merged values, then its sources and conflicts.
+
+    Example: mscwh trial --db data/warehouse.duckdb NCT01420432
+    """
+    try:
+        click.echo(report.render(db, trial_id))
+    except report.TrialNotFound as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Derived tables computed from the loaded warehouse (MSC profile, criteria facts, …), run in order.
+"""Derived tables computed from the loaded warehouse (MSC profile, criteria facts, views), run in order.
 
 Each step is a module in ``warehouse/`` exposing ``derive(con)``; it reads the loaded tables and fills its own.
 """
@@ -9,8 +9,14 @@ import importlib
 
 import duckdb
 
-#: Module names under ``warehouse`` whose ``derive(con)`` runs after loading, in this order.
-STEPS: list[str] = []
+#: MSC classification and profile (fills trials.is_msc, msc_profile, msc_doses).
+MSC_STEPS: list[str] = []
+#: Structured facts and themes read from eligibility criteria.
+CRITERIA_STEPS: list[str] = []
+#: Versioned views over everything above (must run last).
+VIEW_STEPS: list[str] = []
+
+STEPS = MSC_STEPS + CRITERIA_STEPS + VIEW_STEPS
 
 
 def run_all(con: duckdb.DuckDBPyConnection) -> None:

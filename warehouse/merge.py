@@ -1,14 +1,11 @@
-"""One trial, many documents: group records by trial, rank the documents, merge field by field.
+"""One trial, many documents: rank each trial's documents and merge field by field (``data/policy/merge.yaml``).
 
-Rules (see ``data/policy/merge.yaml``):
-
-* documents are ranked per trial by source tier (registry machine formats before aggregator pages), then by
-  last-update date (newer first), then by path (a stable tie-break);
-* each ``trials`` field takes the value of the best-ranked document that states it, so a newer record wins
-  and an older one fills only what the newer one leaves unsaid;
+* each ``trials`` field takes the value of the best document that states it, ranked by the policy's
+  ``precedence`` (source tier, actual over estimated, newer last update, path); a silent document never wins;
+* a typed field's ACTUAL/ESTIMATED type comes from the document whose value won;
 * child sections (arms, interventions, outcomes, criteria, sites, …) come whole from the best-ranked document
-  that has that section, never as a union of near-duplicates;
-* every document's value of every field is kept for ``field_sources``.
+  that has the section, never as a union of near-duplicates; identifiers are the union of all documents;
+* every document's value of every field is kept for ``field_sources``, with the reason the winner won.
 """
 
 from __future__ import annotations
@@ -55,54 +52,82 @@ UNION_SECTIONS = ("identifiers",)
 
 
 def load_policy(path: Path = POLICY_PATH) -> dict:
-    """The merge policy: source tiers by format/layout."""
+    """The merge policy (tiers, precedence, typed fields, id preference)."""
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
-def _tier(source: Source, policy: dict) -> int:
-    tiers = policy.get("source_tiers", {})
-    if source.format in tiers:
-        return int(tiers[source.format])
-    if source.format == "page":
-        return int(tiers.get("page", 9))
-    return int(tiers.get("default", 5))
+class Ranker:
+    """Orders the documents of a trial per field, and says why the first one won."""
 
+    def __init__(self, policy: dict) -> None:
+        self.tiers = policy.get("source_tiers", {})
+        self.precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
+        self.typed = policy.get("typed_fields", {})
+        self.type_of = {v: k for k, v in self.typed.items()}
 
-def _rank_key(source: Source, policy: dict) -> tuple:
-    updated = source.record.last_update_date or dt.date.min
-    return (_tier(source, policy), -updated.toordinal(), source.path, source.doc_id)
+    def tier(self, source: Source) -> int:
+        if source.format in self.tiers:
+            return int(self.tiers[source.format])
+        return int(self.tiers.get("page" if source.format == "page" else "default", 9))
 
+    def _criteria(self, source: Source, name: str | None) -> dict[str, object]:
+        updated = source.record.last_update_date or dt.date.min
+        type_field = self.typed.get(name) if name else None
+        estimated = type_field is not None and getattr(source.record, type_field) != "ACTUAL"
+        return {"tier": self.tier(source), "actual": estimated, "newer": -updated.toordinal(),
+                "path": (source.path, source.doc_id)}
 
-def _reason(best: Source, other: Source | None, policy: dict) -> str:
-    if other is None:
-        return "only source"
-    if _tier(best, policy) != _tier(other, policy):
-        return f"source tier: {best.format} outranks {other.format}"
-    if (best.record.last_update_date or dt.date.min) != (other.record.last_update_date or dt.date.min):
-        return f"newer last update ({best.record.last_update_date})"
-    return "same rank: first by path"
+    def key(self, source: Source, name: str | None = None) -> tuple:
+        crit = self._criteria(source, name)
+        return tuple(crit[c] for c in self.precedence)
+
+    def reason(self, best: Source, runner_up: Source, name: str) -> str:
+        a, b = self._criteria(best, name), self._criteria(runner_up, name)
+        for rule in self.precedence:
+            if a[rule] != b[rule]:
+                if rule == "tier":
+                    return f"source tier: {best.format} ({a['tier']}) over {runner_up.format} ({b['tier']})"
+                if rule == "actual":
+                    return "actual value over estimated"
+                if rule == "newer":
+                    return (f"newer last update ({best.record.last_update_date} over "
+                            f"{runner_up.record.last_update_date or 'none'})")
+                return "tie: first by path"
+        return "tie: first by path"
 
 
 def merge(groups: dict[str, list[Source]], policy: dict) -> list[MergedTrial]:
     """Merge each trial's sources; returns trials sorted by id."""
+    ranker = Ranker(policy)
     merged: list[MergedTrial] = []
     for trial_id in sorted(groups):
-        sources = sorted(groups[trial_id], key=lambda s: _rank_key(s, policy))
+        sources = sorted(groups[trial_id], key=ranker.key)
         trial = MergedTrial(trial_id=trial_id, sources=sources)
         for name in TRIAL_FIELDS:
-            if name == "trial_id":
+            if name == "trial_id" or name in ranker.type_of:
                 continue
-            for source in sources:
-                value = getattr(source.record, name)
-                if value is not None:
-                    trial.values[name] = value
-                    trial.chosen_doc[name] = source.doc_id
-                    others = [s for s in sources if s is not source and getattr(s.record, name) is not None
-                              and getattr(s.record, name) != value]
-                    trial.reasons[name] = _reason(source, others[0] if others else None, policy) if others \
-                        else ("only source" if len(sources) == 1 else "all sources agree or are silent")
-                    break
+            stating = [s for s in sources if getattr(s.record, name) is not None]
+            if not stating:
+                continue
+            if name in ranker.typed:
+                stating.sort(key=lambda s, n=name: ranker.key(s, n))
+            best = stating[0]
+            value = getattr(best.record, name)
+            trial.values[name] = value
+            trial.chosen_doc[name] = best.doc_id
+            differing = [s for s in stating[1:] if getattr(s.record, name) != value]
+            if differing:
+                trial.reasons[name] = ranker.reason(best, differing[0], name)
+            elif len(stating) > 1:
+                trial.reasons[name] = "all stating documents agree"
+            else:
+                trial.reasons[name] = "only document stating it"
+            type_field = ranker.typed.get(name)
+            if type_field and getattr(best.record, type_field) is not None:
+                trial.values[type_field] = getattr(best.record, type_field)
+                trial.chosen_doc[type_field] = best.doc_id
+                trial.reasons[type_field] = f"travels with {name}"
         for section in SECTIONS:
             for source in sources:
                 if getattr(source.record, section):

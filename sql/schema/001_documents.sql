@@ -25,3 +25,14 @@ CREATE TABLE build_info (
     key             VARCHAR PRIMARY KEY,
     value           VARCHAR
 );
+
+-- Pages that show no registry id: the trial each was linked to (or its best candidate when not linked).
+CREATE TABLE document_links (
+    doc_id              VARCHAR NOT NULL,
+    provisional_id      VARCHAR NOT NULL,  -- DOC-… id from the page's text
+    trial_id            VARCHAR NOT NULL,  -- the trial it belongs to (the DOC id itself when not linked)
+    candidate_trial_id  VARCHAR,           -- the best matching known trial
+    score               DOUBLE,            -- 1.0 for an exact title match; Jaccard overlap otherwise
+    method              VARCHAR,           -- title | summary | title_words
+    linked              BOOLEAN NOT NULL
+);

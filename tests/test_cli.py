@@ -1,0 +1,61 @@
+"""The command line, end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+from click.testing import CliRunner
+
+from warehouse.cli import cli
+
+
+def test_build_prints_summary(build_inputs, tmp_path):
+    db = tmp_path / "w.duckdb"
+    result = CliRunner().invoke(cli, ["build", "--input", str(build_inputs / "records"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "documents read:" in result.output and "trials:" in result.output
+    assert db.exists()
+
+
+def test_build_without_any_input_fails_cleanly(tmp_path):
+    result = CliRunner().invoke(cli, ["build", "--input", str(tmp_path / "missing"), "--db", str(tmp_path / "w")])
+    assert result.exit_code != 0
+    assert "no warehouse was written" in result.output
+
+
+def test_query_formats(built_db):
+    runner = CliRunner()
+    out = runner.invoke(cli, ["query", "--db", str(built_db), "--format", "json",
+                              "SELECT trial_id FROM trials WHERE trial_id = 'NCT01420432'"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == [{"trial_id": "NCT01420432"}]
+    out = runner.invoke(cli, ["query", "--db", str(built_db), "--format", "csv", "SELECT 1 AS a, 'x' AS b"])
+    assert out.output.splitlines() == ["a,b", "1,x"]
+    out = runner.invoke(cli, ["query", "--db", str(built_db), "SELECT 1 AS a"])
+    assert "(1 row)" in out.output
+
+
+def test_query_cannot_write(built_db, tmp_path):
+    runner = CliRunner()
+    for sql in ("CREATE TABLE x (a INT)", "DELETE FROM trials", f"COPY trials TO '{tmp_path}/t.csv'",
+                f"ATTACH '{tmp_path}/other.duckdb' AS o"):
+        out = runner.invoke(cli, ["query", "--db", str(built_db), sql])
+        assert out.exit_code != 0, sql
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_export_is_reproducible_and_private_by_default(built_db, tmp_path):
+    runner = CliRunner()
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        result = runner.invoke(cli, ["export", "--db", str(built_db), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    assert not (a / "contacts.parquet").exists()
+    trials = pq.read_table(a / "trials.parquet")
+    assert trials.num_rows >= 5
+    assert trials.schema.metadata[b"contract_version"] == b"v1"
+    for f in sorted(a.glob("*.parquet")):
+        assert f.read_bytes() == (b / f.name).read_bytes(), f.name
+    result = runner.invoke(cli, ["export", "--db", str(built_db), "--out", str(tmp_path / "c"), "--include-contacts"])
+    assert (tmp_path / "c" / "contacts.parquet").exists()
