@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import tarfile
@@ -30,11 +31,17 @@ class InputFile:
                     return _bounded(fh.read(MAX_MEMBER_BYTES + 1), self.path)
             return Path(self.path).read_bytes()
         if zipfile.is_zipfile(self.archive):
-            with zipfile.ZipFile(self.archive) as zf, zf.open(self.member) as fh:
+            with _open_zip(self.archive).open(self.member) as fh:
                 return _bounded(fh.read(MAX_MEMBER_BYTES + 1), self.path)
         with tarfile.open(self.archive) as tf:
             fh = tf.extractfile(self.member)
             return _bounded(fh.read(MAX_MEMBER_BYTES + 1) if fh else b"", self.path)
+
+
+@functools.lru_cache(maxsize=8)
+def _open_zip(path: str) -> zipfile.ZipFile:
+    """An open archive, kept per process so its directory is read once, not once per member."""
+    return zipfile.ZipFile(path)
 
 
 def _bounded(data: bytes, path: str) -> bytes:
