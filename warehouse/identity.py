@@ -19,7 +19,7 @@ from ingest.ids import find_ids, registry_of
 from ingest.model import TrialRecord
 
 #: Identifier types that state the trial's own id in another registry (not grant or sponsor numbers).
-LINKING_ID_TYPES = {"nct_alias", "registry", "eudract_number", "secondary_id", "other", "ctgov", "euctr",
+LINKING_ID_TYPES = {"nct_alias", "registry", "eudract_number", "secondary_id", "other", "other_id", "ctgov", "euctr",
                     "isrctn", "chictr", "irct", "ctri", "anzctr", "drks", "jrct"}
 
 
@@ -103,7 +103,8 @@ def normalize_title(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = re.sub(r"[\W_]+", " ", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
