@@ -17,6 +17,9 @@ _BOMS = [
 ]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _looks_utf16(data: bytes) -> str | None:
     sample = data[:4000]
     if len(sample) < 4:
@@ -67,7 +70,7 @@ def decode(data: bytes) -> tuple[str, str]:
             raise DecodeError(f"not valid {encoding} text: {exc.reason} at byte {exc.start}") from None
     if "\x00" in text:
         raise DecodeError("binary content: NUL characters in the decoded text")
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROL.findall(text, 0, 65536))
     if controls > max(8, len(text[:65536]) // 100):
         raise DecodeError(f"binary content: {controls} control characters in the first 64 KiB")
     if not text.strip():

@@ -15,18 +15,34 @@ from ingest.model import ParsedDocument, TrialRecord
 MIN_CONFIDENCE = 0.3
 
 
+#: A machine format this sure of itself is chosen without asking the page layouts.
+CERTAIN = 0.8
+#: Page layouts judge a document by its first characters (saved pages are short; exports are not pages).
+PAGE_SAMPLE = 50_000
+
+
 def detect(text: str, path: str) -> tuple[type[Parser] | None, float]:
-    """The most confident parser for ``text`` (ties: higher priority, then name) and its score."""
+    """The most confident parser for ``text`` (ties: higher priority, then name) and its score.
+
+    Machine formats are asked first; page layouts only when no format is certain.
+    """
+    parsers = sorted(registered().items())
     best: tuple[float, int, str] | None = None
     chosen: type[Parser] | None = None
-    for name, parser in sorted(registered().items()):
-        try:
-            score = float(parser.detect(text, path))
-        except Exception:  # noqa: BLE001 - a faulty detector must not stop the build
-            score = 0.0
-        key = (score, parser.priority, name)
-        if score > 0 and (best is None or key > best):
-            best, chosen = key, parser
+    for kind in ("format", "page"):
+        sample = text if kind == "format" else text[:PAGE_SAMPLE]
+        for name, parser in parsers:
+            if parser.kind != kind:
+                continue
+            try:
+                score = float(parser.detect(sample, path))
+            except Exception:  # noqa: BLE001 - a faulty detector must not stop the build
+                score = 0.0
+            key = (score, parser.priority, name)
+            if score > 0 and (best is None or key > best):
+                best, chosen = key, parser
+        if best is not None and best[0] >= CERTAIN:
+            break
     return chosen, (best[0] if best else 0.0)
 
 

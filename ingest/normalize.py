@@ -81,7 +81,7 @@ def parse_date(value: object) -> dt.date | None:
             return dt.date(int(words[2]), _MONTHS[words[1]], int(words[0]))
         if len(words) == 2 and words[0] in _MONTHS and len(words[1]) == 4 and words[1].isdigit():
             return dt.date(int(words[1]), _MONTHS[words[0]], 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return None
 
@@ -130,7 +130,7 @@ _STATUS = {
     "closed to recruitment of participants": "ACTIVE_NOT_RECRUITING",
     "recruitment completed": "ACTIVE_NOT_RECRUITING",
     "stopped early": "TERMINATED", "ongoing": "ACTIVE_NOT_RECRUITING",
-    "prematurely ended": "TERMINATED", "completed study": "COMPLETED",
+    "prematurely ended": "TERMINATED", "completed study": "COMPLETED", "complete": "COMPLETED",
 }
 
 

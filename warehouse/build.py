@@ -1,31 +1,49 @@
-"""Build the warehouse: discover → parse (in worker processes) → merge → bulk load → derive → validate → swap.
+"""Build the warehouse: discover → parse (worker processes) → stage → merge in SQL → derive → validate → swap.
 
-The new warehouse is written to a temporary file beside the target and only replaces it (``os.replace``,
-atomic on POSIX) once it validates, so an error or a kill midway leaves the previous warehouse intact.
+* Workers parse documents and return compact Arrow rows (no object graphs cross processes); the main process
+  streams them into the staging tables of :mod:`warehouse.cache` and keeps only a light index per document.
+* Staging doubles as the parse cache (``<db dir>/.mscwh-cache/``): an unchanged document (same bytes, same
+  parsers) is not parsed again, and an unchanged file (same size, times and inode) is not even read.
+* Trial identity runs in Python over trial ids and linking ids only; the merge (best document per field and per
+  section, ``data/policy/merge.yaml``) runs in SQL and gives the same rows as :func:`warehouse.merge.merge`.
+* The new warehouse is written to a temporary file beside the target and only replaces it (``os.replace``,
+  atomic on POSIX) once it validates, so an error or a kill midway leaves the previous warehouse intact; a
+  reader holding the old file open keeps reading the old inode.
 """
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing as mp
 import os
+import shutil
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.dispatch import parse_document
-from ingest.model import ParsedDocument
+from ingest.model import Identifier, ParsedDocument
+from warehouse import cache as parse_cache
 from warehouse import derive, identity, schema
-from warehouse.discover import InputFile, discover
-from warehouse.merge import Source, load_policy, merge
+from warehouse.discover import InputFile, _open_zip, discover
+from warehouse.merge import Ranker, Source, load_policy, merge, sql_merge
 from warehouse.tables import build_frames
 
 #: Fewer documents than this are parsed in the main process (worker start-up would cost more).
 PARALLEL_THRESHOLD = 64
+#: With fewer documents than this the parse cache is not kept by default (parsing them takes about a second).
+CACHE_MIN_DOCUMENTS = 64
+#: Staging rows are written to DuckDB in batches of about this many rows.
+FLUSH_ROWS = 200_000
 
 
 class BuildError(Exception):
@@ -41,11 +59,17 @@ class BuildSummary:
     seconds: float = 0.0
     tables: dict[str, int] = field(default_factory=dict)
     rejections: list[tuple[str, str]] = field(default_factory=list)
+    parsed: int = 0
+    reused: int = 0
+    notes: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per build phase
 
     def render(self) -> str:
         lines = [
             f"documents read: {self.documents}  ingested: {self.ingested}  rejected: {self.rejected}",
-            f"trials: {self.trials}  time: {self.seconds:.1f} s",
+            f"trials: {self.trials}  time: {self.seconds:.1f} s  (parsed: {self.parsed}, "
+            f"reused from the parse cache: {self.reused})",
+            *self.notes,
         ]
         if self.rejections:
             lines.append("rejected documents:")
@@ -174,6 +198,18 @@ def load(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> Non
             con.unregister("_frame")
 
 
+def reference_frames(items: list[InputFile], workers: int | None = None) -> dict[str, pl.DataFrame]:
+    """The trial tables by the in-memory Python merge (the reference the SQL merge reproduces; small inputs)."""
+    docs = parse_all(items, workers)
+    doc_ids, _ = _doc_ids(docs)
+    policy = load_policy()
+    groups, links = group_sources(docs, doc_ids, policy)
+    frames = build_frames(merge(groups, policy))
+    frames["documents"] = documents_frame(docs, doc_ids)
+    frames["document_links"] = links
+    return frames
+
+
 def _tmp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.building-{os.getpid()}")
 
@@ -186,8 +222,228 @@ def _remove(path: Path) -> None:
             pass
 
 
-def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, quiet: bool = False) -> BuildSummary:
-    """Build the warehouse at ``db_path`` from every document under ``inputs``. Atomic: all or nothing."""
+# --- the streaming build -----------------------------------------------------------------------------------------
+
+_CACHED: frozenset[str] = frozenset()
+"""Cache keys known when the workers were forked (inherited, not pickled)."""
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_worker(parent: int) -> None:
+    """A worker exits when its build dies (even by SIGKILL) and never shares the parent's open archives."""
+    _open_zip.cache_clear()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def parse_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[tuple], dict[str, pa.Table] | None]:
+    """Read, hash and (unless cached) parse each document of a chunk.
+
+    Returns one ``(doc_key, sha256, cache_key, error)`` per document (``error`` only for unreadable files) and
+    the staging rows of the newly parsed documents as Arrow tables.
+    """
+    metas: list[tuple] = []
+    parts: list[dict[str, list[tuple]]] = []
+    local: set[str] = set()
+    for key, item in chunk:
+        try:
+            data = item.read()
+        except Exception as exc:  # noqa: BLE001 - a damaged archive member is one unreadable document
+            metas.append((key, "", None, f"unreadable: {exc}"))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if sha in _CACHED or sha in local:
+            metas.append((key, sha, sha, None))
+            continue
+        pkey = parse_cache.path_key(sha, item)
+        if pkey in _CACHED or pkey in local:
+            metas.append((key, sha, pkey, None))
+            continue
+        doc = parse_document(item.path, data)
+        del data
+        bound = parse_cache.is_path_bound(doc)
+        ck = pkey if bound else sha
+        parts.append(parse_cache.safe_entry(ck, doc, bound))
+        local.add(ck)
+        metas.append((key, sha, ck, None))
+    tables = parse_cache.to_arrow(parse_cache.merge_rows(parts)) if parts else None
+    return metas, tables
+
+
+def _chunks(todo: list[tuple[int, InputFile]], workers: int) -> list[list[tuple[int, InputFile]]]:
+    size = max(4, min(64, len(todo) // (workers * 8) or 1))
+    return [todo[i:i + size] for i in range(0, len(todo), size)]
+
+
+def _parse_stream(todo: list[tuple[int, InputFile]], workers: int) -> Iterator[tuple[int, tuple]]:
+    """(documents done, chunk result) as chunks finish; in worker processes when there are many documents."""
+    global _CACHED
+    chunks = _chunks(todo, workers)
+    if workers == 1 or len(todo) < PARALLEL_THRESHOLD:
+        for chunk in chunks:
+            yield len(chunk), parse_chunk(chunk)
+        return
+    with mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
+        for result in pool.imap_unordered(parse_chunk, chunks):
+            yield len(result[0]), result
+
+
+class _Batcher:
+    """Collects staging tables and writes them in large batches; skips entries already staged."""
+
+    def __init__(self, stage: parse_cache.Stage, staged: set[str]) -> None:
+        self.stage, self.staged = stage, staged
+        self.pending: dict[str, list[pa.Table]] = {}
+        self.rows = 0
+        self.parsed = 0
+
+    def add(self, tables: dict[str, pa.Table]) -> None:
+        keys = tables["docs"].column("ck").to_pylist()
+        repeated = [k for k in keys if k in self.staged]
+        if repeated:  # identical documents parsed by two workers at once: keep the first
+            mask = pa.array(repeated, pa.string())
+            tables = {t: tab.filter(pc.invert(pc.is_in(tab.column("ck"), value_set=mask))) for t, tab in tables.items()}
+        self.staged.update(keys)
+        self.parsed += len(keys) - len(repeated)
+        for t, tab in tables.items():
+            if tab.num_rows:
+                self.pending.setdefault(t, []).append(tab)
+                self.rows += tab.num_rows
+        if self.rows >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stage.insert({t: pa.concat_tables(parts) for t, parts in self.pending.items()})
+        self.pending, self.rows = {}, 0
+
+
+class _Light:
+    """What trial identity needs of a record (see :mod:`warehouse.identity`)."""
+
+    __slots__ = ("trial_id", "identifiers", "brief_title", "official_title", "brief_summary")
+
+    def __init__(self, trial_id: str) -> None:
+        self.trial_id = trial_id
+        self.identifiers: list[Identifier] = []
+        self.brief_title = self.official_title = self.brief_summary = None
+
+
+def _assign_ids(paths: list[str], shas: list[str], errors: list[str | None]) -> tuple[list[str], list[str | None]]:
+    """Document ids (content hash; copies numbered by path) and errors with duplicates marked (see _doc_ids)."""
+    errors = list(errors)
+    first_path: dict[str, str] = {}
+    for i, (path, sha) in enumerate(zip(paths, shas, strict=True)):
+        if sha and sha in first_path and not errors[i]:
+            errors[i] = f"duplicate: identical bytes to {first_path[sha]} (already ingested)"
+        elif sha and not errors[i]:
+            first_path[sha] = path
+    ids = [sha[:16] if sha else "unreadable" for sha in shas]
+    counts: dict[str, int] = {}
+    unique = list(ids)
+    for i in sorted(range(len(ids)), key=lambda i: (ids[i], errors[i] is not None, paths[i])):
+        n = counts.get(ids[i], 0)
+        counts[ids[i]] = n + 1
+        if n:
+            unique[i] = f"{ids[i]}-{n + 1}"
+    return unique, errors
+
+
+def _printable(path: str) -> str:
+    """A path as storable text (undecodable file-name bytes shown as U+FFFD)."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) -> pa.Table:
+    """Resolve trials (registry ids, aliases, linking ids; id-less pages linked by title/summary) into ``_map``;
+    returns the ``document_links`` rows."""
+    light: dict[tuple[int, int], _Light] = {}
+    for key, rec, tid in con.execute("SELECT c.doc_key, x.rec, x.trial_id FROM _cur c JOIN records x USING (ck) "
+                                     "WHERE c.ingested ORDER BY c.doc_key, x.rec").fetchall():
+        light[(key, rec)] = _Light(tid)
+    linking = sorted(identity.LINKING_ID_TYPES)
+    for key, rec, value, kind in con.execute(
+        "SELECT c.doc_key, i.rec, i.id_value, i.id_type FROM _cur c JOIN s_identifiers i USING (ck) "
+        "WHERE c.ingested AND (list_contains(?, i.id_type) OR starts_with(i.id_type, 'registry')) "
+        "ORDER BY c.doc_key, i.rec, i.idx", [linking]
+    ).fetchall():
+        light[(key, rec)].identifiers.append(Identifier(value, kind))
+    records = list(light.values())
+    mapping = identity.resolve(records, policy.get("id_preference", []))
+    links: dict[str, identity.DocLink] = {}
+    if any(r.trial_id not in mapping for r in records):
+        for key, rec, bt, ot, bs in con.execute(
+            "SELECT c.doc_key, x.rec, x.brief_title, x.official_title, x.brief_summary FROM _cur c "
+            "JOIN records x USING (ck) WHERE c.ingested ORDER BY c.doc_key, x.rec"
+        ).fetchall():
+            r = light[(key, rec)]
+            r.brief_title, r.official_title, r.brief_summary = bt, ot, bs
+        known: dict[str, list] = {}
+        for r in records:
+            if r.trial_id in mapping:
+                known.setdefault(mapping[r.trial_id], []).append(r)
+        provisional = [r for r in records if r.trial_id not in mapping]
+        links = identity.link_provisional(provisional, known, policy.get("link_summary_threshold", 0.9))
+    link_cols: dict[str, list] = {k: [] for k in ("doc_id", "provisional_id", "trial_id", "candidate_trial_id",
+                                                   "score", "method", "linked")}
+    for (key, _), r in light.items():
+        if r.trial_id in mapping:
+            continue
+        link = links[r.trial_id]
+        for name, value in (("doc_id", doc_ids[key]), ("provisional_id", r.trial_id),
+                            ("trial_id", link.candidate if link.linked else r.trial_id),
+                            ("candidate_trial_id", link.candidate), ("score", link.score),
+                            ("method", link.method), ("linked", link.linked)):
+            link_cols[name].append(value)
+    targets = dict(mapping)
+    for pid, link in links.items():
+        targets[pid] = link.candidate if link.linked else pid
+    con.register("_map_rows", pa.table({"source_trial_id": pa.array(list(targets), pa.string()),
+                                        "trial_id": pa.array(list(targets.values()), pa.string())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _map AS SELECT * FROM _map_rows")
+    con.unregister("_map_rows")
+    return pa.table(link_cols, schema=pa.schema([
+        ("doc_id", pa.string()), ("provisional_id", pa.string()), ("trial_id", pa.string()),
+        ("candidate_trial_id", pa.string()), ("score", pa.float64()), ("method", pa.string()),
+        ("linked", pa.bool_())]))
+
+
+def _clean_leftovers(target: Path) -> None:
+    """Remove temporary files of earlier builds of ``target`` whose process is gone (killed builds)."""
+    for pattern in (f".{target.name}.building-*", f".{target.name}.staging-*", f".{target.name}.spill-*"):
+        for path in target.parent.glob(pattern):
+            pid = path.name.rsplit("-", 1)[-1].split(".", 1)[0]
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+                continue
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, quiet: bool = False,
+          cache: bool | None = None) -> BuildSummary:
+    """Build the warehouse at ``db_path`` from every document under ``inputs``. Atomic: all or nothing.
+
+    ``cache``: keep and use the parse cache in ``<db dir>/.mscwh-cache/`` (default: when there are at least
+    :data:`CACHE_MIN_DOCUMENTS` documents).
+    """
     started = time.perf_counter()
     inputs = list(inputs)
     if not inputs:
@@ -196,54 +452,178 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
         items = discover(inputs)
     except FileNotFoundError as exc:
         raise BuildError(str(exc)) from None
-
-    show = not quiet and sys.stderr.isatty() and len(items) > 200
-    if show:
-        import click
-
-        with click.progressbar(length=len(items), label="parsing", file=sys.stderr) as bar:
-            docs = parse_all(items, workers, progress=bar.update)
-    else:
-        docs = parse_all(items, workers)
-
-    doc_ids, _ = _doc_ids(docs)
-    policy = load_policy()
-    groups, links = group_sources(docs, doc_ids, policy)
-    frames = build_frames(merge(groups, policy))
-    frames["documents"] = documents_frame(docs, doc_ids)
-    frames["document_links"] = links
-
+    workers = workers or max(1, min(os.cpu_count() or 1, 8))
     target = Path(db_path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(target)
+    use_cache = cache if cache is not None else len(items) >= CACHE_MIN_DOCUMENTS
     tmp = _tmp_path(target)
+    spill = target.with_name(f".{target.name}.spill-{os.getpid()}")
+    stage = parse_cache.Stage.open(parse_cache.location(target) if use_cache else None,
+                                   target.with_name(f".{target.name}.staging-{os.getpid()}"))
     _remove(tmp)
     try:
-        con = duckdb.connect(str(tmp))
-        try:
-            con.execute("SET preserve_insertion_order = true")
-            schema.create(con)
-            load(con, frames)
-            derive.run_all(con)
-            schema.record_build_info(con, inputs_fingerprint=_fingerprint(docs))
-            schema.validate(con, expected_documents=len(items))
-            summary = _summarize(con)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        _remove(target.with_name(target.name + ".wal"))
-        os.replace(tmp, target)
+        summary = _build(items, inputs, stage, target, tmp, spill, workers, quiet)
     except BaseException:
         _remove(tmp)
         raise
+    finally:
+        stage.close()
+        if not stage.persistent:
+            parse_cache.remove_db(stage.path)
+        shutil.rmtree(spill, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _fingerprint(docs: list[ParsedDocument]) -> str:
-    import hashlib
+def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, target: Path, tmp: Path,
+           spill: Path, workers: int, quiet: bool) -> BuildSummary:
+    clock = time.perf_counter()
+    phases: dict[str, float] = {}
 
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        phases[name] = round(now - clock, 3)
+        clock = now
+
+    con = stage.connect()
+    con.execute(f"SET temp_directory = '{spill}'")
+    index, keys = stage.stat_index(), stage.keys()
+    n = len(items)
+    shas: list[str] = [""] * n
+    cks: list[str | None] = [None] * n
+    unreadable: list[str | None] = [None] * n
+    sigs: list[str | None] = [None] * n
+    todo: list[tuple[int, InputFile]] = []
+    for k, item in enumerate(items):
+        sigs[k] = parse_cache.signature(item)
+        known = index.get(item.path)
+        if sigs[k] is not None and known is not None and known[0] == sigs[k]:
+            sha = known[1]
+            ck = sha if sha in keys else parse_cache.path_key(sha, item)
+            if ck in keys:
+                shas[k], cks[k] = sha, ck
+                continue
+        todo.append((k, item))
+    del index
+    lap("plan")
+
+    global _CACHED
+    stage.close()  # no open database across fork()
+    _CACHED = frozenset(keys)
+    batcher = _Batcher(stage, set(keys))
+    del keys
+    show = not quiet and sys.stderr.isatty() and len(todo) > 200
+    bar = None
+    if show:
+        import click
+
+        bar = click.progressbar(length=len(todo), label="parsing", file=sys.stderr)
+        bar.__enter__()
+    try:
+        for done, (metas, tables) in _parse_stream(todo, workers):
+            for key, sha, ck, error in metas:
+                shas[key], cks[key], unreadable[key] = sha, ck, error
+            if tables is not None:
+                batcher.add(tables)
+            if bar is not None:
+                bar.update(done)
+        batcher.flush()
+    finally:
+        _CACHED = frozenset()
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    lap("parse")
+
+    con = stage.connect()
+    con.execute(f"SET temp_directory = '{spill}'")
+    manifest = dict(con.execute("SELECT ck, error FROM docs").fetchall())
+    errors = [unreadable[k] if cks[k] is None else manifest[cks[k]] for k in range(n)]
+    del manifest
+    paths = [_printable(item.path) for item in items]
+    doc_ids, errors = _assign_ids(paths, shas, errors)
+    con.register("_cur_rows", pa.table({
+        "doc_key": pa.array(range(n), pa.int32()), "path": pa.array(paths, pa.string()),
+        "sha256": pa.array(shas, pa.string()), "ck": pa.array(cks, pa.string()),
+        "doc_id": pa.array(doc_ids, pa.string()), "error": pa.array(errors, pa.string()),
+        "ingested": pa.array([e is None for e in errors], pa.bool_())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _cur AS SELECT * FROM _cur_rows")
+    con.unregister("_cur_rows")
+
+    policy = load_policy()
+    links = _identity(con, doc_ids, policy)
+    lap("identity")
+    ranker = Ranker(policy)
+    formats = [f for (f,) in con.execute("SELECT DISTINCT d.format FROM _cur c JOIN docs d USING (ck) "
+                                         "WHERE c.ingested AND d.format IS NOT NULL").fetchall()]
+    con.register("_tier_rows", pa.table({"format": pa.array(formats, pa.string()),
+                                         "tier": pa.array([ranker.tier_of(f) for f in formats], pa.int32())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _tiers AS SELECT * FROM _tier_rows")
+    con.unregister("_tier_rows")
+
+    wcon = duckdb.connect(str(tmp))
+    try:
+        schema.create(wcon)
+    finally:
+        wcon.close()
+    con.execute(f"ATTACH '{tmp}' AS wh")
+    try:
+        con.execute("""
+            INSERT INTO wh.documents (doc_id, path, sha256, format, layout, status, error, size_bytes, n_trials,
+                                      warnings)
+            SELECT c.doc_id, c.path, c.sha256, d.format, d.layout,
+                   CASE WHEN c.ingested THEN 'ingested' ELSE 'rejected' END, c.error, coalesce(d.size_bytes, 0),
+                   CASE WHEN c.ingested THEN d.n_trials ELSE 0 END, d.warnings
+            FROM _cur c LEFT JOIN docs d USING (ck) ORDER BY c.doc_key""")
+        con.register("_links", links)
+        con.execute("INSERT INTO wh.document_links BY NAME SELECT * FROM _links")
+        con.unregister("_links")
+        sql_merge(con, policy)
+    finally:
+        con.execute("DETACH wh")
+    for t in ("_cur", "_map", "_tiers"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    lap("merge")
+
+    wcon = duckdb.connect(str(tmp))
+    try:
+        wcon.execute("SET preserve_insertion_order = true")
+        wcon.execute(f"SET temp_directory = '{spill}'")
+        derive.run_all(wcon)
+        lap("derive")
+        schema.record_build_info(wcon, inputs_fingerprint=_fingerprint_shas(shas))
+        schema.validate(wcon, expected_documents=n)
+        summary = _summarize(wcon)
+        wcon.execute("CHECKPOINT")
+    finally:
+        wcon.close()
+    _remove(target.with_name(target.name + ".wal"))
+    os.replace(tmp, target)
+    lap("validate+install")
+
+    summary.parsed = batcher.parsed
+    summary.reused = n - len(todo) + sum(1 for k, _ in todo if cks[k] is not None) - batcher.parsed
+    if stage.persistent:
+        try:
+            stage.finish([c for c in cks if c is not None],
+                         [(items[k].path, sigs[k], shas[k]) for k in range(n) if sigs[k] and cks[k] is not None])
+        except duckdb.Error as exc:
+            stage.note = f"parse cache not updated: {exc}"
+    if stage.note:
+        summary.notes.append(stage.note)
+    lap("cache")
+    summary.phases = phases
+    return summary
+
+
+def _fingerprint(docs: list[ParsedDocument]) -> str:
+    return _fingerprint_shas([d.sha256 for d in docs])
+
+
+def _fingerprint_shas(shas: list[str]) -> str:
     h = hashlib.sha256()
-    for sha in sorted(d.sha256 for d in docs):
+    for sha in sorted(shas):
         h.update(sha.encode())
     return h.hexdigest()[:16]
 

@@ -13,6 +13,7 @@ from warehouse import export as export_mod
 from warehouse import query as query_mod
 from warehouse import report
 from warehouse.schema import ValidationError
+from warehouse.views_cli import views
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -93,6 +94,9 @@ def trial(db: str, trial_id: str) -> None:
         click.echo(report.render(db, trial_id))
     except report.TrialNotFound as exc:
         raise click.ClickException(str(exc)) from None
+
+
+cli.add_command(views)
 
 
 def main() -> None:

@@ -10,11 +10,11 @@ import importlib
 import duckdb
 
 #: MSC classification and profile (fills trials.is_msc, msc_profile, msc_doses).
-MSC_STEPS: list[str] = []
+MSC_STEPS: list[str] = ["msc"]
 #: Structured facts and themes read from eligibility criteria.
-CRITERIA_STEPS: list[str] = []
+CRITERIA_STEPS: list[str] = ["criteria_facts"]
 #: Versioned views over everything above (must run last).
-VIEW_STEPS: list[str] = []
+VIEW_STEPS: list[str] = ["view_step"]
 
 STEPS = MSC_STEPS + CRITERIA_STEPS + VIEW_STEPS
 

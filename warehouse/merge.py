@@ -67,9 +67,12 @@ class Ranker:
         self.type_of = {v: k for k, v in self.typed.items()}
 
     def tier(self, source: Source) -> int:
-        if source.format in self.tiers:
-            return int(self.tiers[source.format])
-        return int(self.tiers.get("page" if source.format == "page" else "default", 9))
+        return self.tier_of(source.format)
+
+    def tier_of(self, fmt: str) -> int:
+        if fmt in self.tiers:
+            return int(self.tiers[fmt])
+        return int(self.tiers.get("page" if fmt == "page" else "default", 9))
 
     def _criteria(self, source: Source, name: str | None) -> dict[str, object]:
         updated = source.record.last_update_date or dt.date.min
@@ -135,3 +138,203 @@ def merge(groups: dict[str, list[Source]], policy: dict) -> list[MergedTrial]:
                     break
         merged.append(trial)
     return merged
+
+
+# --- the same merge in SQL, over the staging tables of warehouse/cache.py ----------------------------------------
+#
+# Inputs (temporary tables of the staging connection): ``_cur`` (this build's documents: doc_key, doc_id, path,
+# ck, ingested), ``_map`` (source_trial_id → trial_id) and ``_tiers`` (format → tier); the staging tables
+# ``docs``, ``records`` and ``s_<table>``; the new warehouse attached as ``wh``. Every statement reproduces the
+# Python merge above row for row, in the same row order.
+
+_DATE_MIN = "DATE '0001-01-01'"
+
+
+def _order(precedence: list[str], est: str | None, prefix: str = "") -> str:
+    parts = []
+    for rule in precedence:
+        if rule == "tier":
+            parts.append(f"{prefix}tier")
+        elif rule == "actual":
+            parts.append(f"{prefix}{est}" if est else "false")
+        elif rule == "newer":
+            parts.append(f"coalesce({prefix}lud, {_DATE_MIN}) DESC")
+        elif rule == "path":
+            parts.append(f"{prefix}path, {prefix}doc_id")
+        else:
+            raise KeyError(rule)
+    return ", ".join(parts)
+
+
+def _text(name: str) -> str:
+    """SQL for a field's value as text, identical to ``warehouse.tables.as_text``."""
+    from warehouse.cache import FLOAT_FIELDS
+
+    if name in FLOAT_FIELDS:
+        return f'x."{name}_text"'
+    if name.endswith("_date") or name == "enrollment":
+        return f'CAST(x."{name}" AS VARCHAR)'
+    if name in ("healthy_volunteers", "has_results", "has_dmc"):
+        return f"CASE WHEN x.\"{name}\" THEN 'true' ELSE 'false' END"
+    return f'x."{name}"'
+
+
+def _reason(precedence: list[str], b: str = "w.b", u: str = "u.u", n: str = "w.n") -> str:
+    """SQL for :meth:`Ranker.reason` (best ``b`` over the first differing ``u``), or the agreement note."""
+    whens = []
+    for rule in precedence:
+        if rule == "tier":
+            whens.append(f"WHEN {b}.tier <> {u}.tier THEN 'source tier: ' || {b}.format || ' (' "
+                         f"|| CAST({b}.tier AS VARCHAR) || ') over ' || {u}.format || ' (' "
+                         f"|| CAST({u}.tier AS VARCHAR) || ')'")
+        elif rule == "actual":
+            whens.append(f"WHEN {b}.est <> {u}.est THEN 'actual value over estimated'")
+        elif rule == "newer":
+            whens.append(f"WHEN coalesce({b}.lud, {_DATE_MIN}) <> coalesce({u}.lud, {_DATE_MIN}) "
+                         f"THEN 'newer last update (' || coalesce(CAST({b}.lud AS VARCHAR), 'None') || ' over ' "
+                         f"|| coalesce(CAST({u}.lud AS VARCHAR), 'none') || ')'")
+        elif rule == "path":
+            whens.append(f"WHEN {b}.path <> {u}.path OR {b}.doc_id <> {u}.doc_id THEN 'tie: first by path'")
+    return (f"CASE WHEN {u} IS NULL THEN (CASE WHEN {n} > 1 THEN 'all stating documents agree' "
+            "ELSE 'only document stating it' END) " + " ".join(whens) + " ELSE 'tie: first by path' END")
+
+
+def sql_rank(policy: dict) -> str:
+    """``_src``: one row per (ingested document, record) with its trial and its rank (r, and r_<field> for
+    typed fields), exactly the order of :meth:`Ranker.key` (ties: document order, then record order)."""
+    precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
+    typed = policy.get("typed_fields", {})
+    est = ", ".join(f'x."{tf}" IS DISTINCT FROM \'ACTUAL\' AS "est_{f}"' for f, tf in typed.items())
+    ranks = ", ".join(f'row_number() OVER (PARTITION BY trial_id ORDER BY {_order(precedence, f"est_{f}")}, r) '
+                      f'AS "r_{f}"' for f in typed)
+    return f"""
+        CREATE OR REPLACE TEMP TABLE _src AS
+        SELECT *{", " + ranks if ranks else ""} FROM (
+          SELECT *, row_number() OVER (PARTITION BY trial_id ORDER BY {_order(precedence, None)}, doc_key, rec) AS r
+          FROM (
+            SELECT c.doc_key, c.doc_id, c.path, d.format, d.layout, x.ck, x.rec, x.trial_id AS source_trial_id,
+                   m.trial_id, t.tier, x.last_update_date AS lud{", " + est if est else ""}
+            FROM _cur c JOIN docs d USING (ck) JOIN records x USING (ck)
+            JOIN _map m ON m.source_trial_id = x.trial_id JOIN _tiers t ON t.format = d.format
+            WHERE c.ingested))"""
+
+
+def sql_trials(policy: dict) -> str:
+    typed = policy.get("typed_fields", {})
+    type_of = {v: k for k, v in typed.items()}
+    aggs = []
+    for name in TRIAL_FIELDS[1:]:
+        if name in type_of:
+            f = type_of[name]
+            aggs.append(f'first(x."{name}" ORDER BY s."r_{f}") FILTER (WHERE x."{f}" IS NOT NULL) AS "{name}"')
+        else:
+            rank = f's."r_{name}"' if name in typed else "s.r"
+            aggs.append(f'arg_min(x."{name}", {rank}) FILTER (WHERE x."{name}" IS NOT NULL) AS "{name}"')
+    return f"""
+        INSERT INTO wh.trials BY NAME
+        SELECT s.trial_id AS trial_id, {", ".join(aggs)},
+               CAST(count(DISTINCT s.doc_id) AS INTEGER) AS n_documents, arg_min(s.doc_id, s.r) AS primary_doc_id
+        FROM _src s JOIN records x USING (ck, rec) GROUP BY s.trial_id ORDER BY s.trial_id"""
+
+
+def sql_field_sources(policy: dict) -> str:
+    precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
+    typed = policy.get("typed_fields", {})
+    type_of = {v: k for k, v in typed.items()}
+    ctes, branches = [], []
+    for i, name in enumerate(TRIAL_FIELDS):
+        if i == 0:
+            continue
+        if name in type_of:
+            f = type_of[name]
+            branches.append(f"""
+              SELECT s.trial_id, s.r, {i} AS fidx, '{name}' AS field, s.doc_id, x."{name}" AS text,
+                     coalesce(s.doc_id = c.b.doc_id AND x."{name}" = c.b.tf, false) AS is_chosen,
+                     CASE WHEN coalesce(s.doc_id = c.b.doc_id AND x."{name}" = c.b.tf, false)
+                          THEN 'travels with {f}' END AS reason
+              FROM _src s JOIN records x USING (ck, rec)
+              LEFT JOIN (SELECT s.trial_id, arg_min({{'doc_id': s.doc_id, 'tf': x."{name}"}}, s."r_{f}") AS b
+                         FROM _src s JOIN records x USING (ck, rec) WHERE x."{f}" IS NOT NULL
+                         GROUP BY s.trial_id) c ON c.trial_id = s.trial_id
+              WHERE x."{name}" IS NOT NULL""")
+            continue
+        rank = f's."r_{name}"' if name in typed else "s.r"
+        est = f's."est_{name}"' if name in typed else "false"
+        struct = ("{'doc_id': doc_id, 'text': text, 'format': format, 'tier': tier, 'est': est, 'lud': lud, "
+                  "'path': path}")
+        ctes.append(f"""
+            v{i} AS (SELECT s.trial_id, s.r, {rank} AS fr, s.doc_id, s.format, s.tier, {est} AS est, s.lud, s.path,
+                            x."{name}" AS val, {_text(name)} AS text
+                     FROM _src s JOIN records x USING (ck, rec) WHERE x."{name}" IS NOT NULL),
+            w{i} AS (SELECT trial_id, count(*) AS n, arg_min({struct}, fr) AS b, arg_min(val, fr) AS bval
+                     FROM v{i} GROUP BY trial_id),
+            u{i} AS (SELECT v.trial_id, arg_min({struct.replace(": ", ": v.")}, v.fr) AS u
+                     FROM v{i} v JOIN w{i} w USING (trial_id) WHERE v.val IS DISTINCT FROM w.bval
+                     GROUP BY v.trial_id),
+            c{i} AS (SELECT w.trial_id, w.b.doc_id AS bdoc, w.b.text AS btext,
+                            {_reason(precedence)} AS reason
+                     FROM w{i} w LEFT JOIN u{i} u USING (trial_id))""")
+        branches.append(f"""
+              SELECT v.trial_id, v.r, {i} AS fidx, '{name}' AS field, v.doc_id, v.text,
+                     v.doc_id = c.bdoc AND v.text = c.btext AS is_chosen,
+                     CASE WHEN v.doc_id = c.bdoc AND v.text = c.btext THEN c.reason END AS reason
+              FROM v{i} v JOIN c{i} c USING (trial_id)""")
+    return f"""
+        INSERT INTO wh.field_sources (trial_id, field, doc_id, value, is_chosen, reason)
+        WITH {", ".join(ctes)}
+        SELECT trial_id, field, doc_id, text, is_chosen, reason FROM (
+          SELECT *, row_number() OVER (PARTITION BY trial_id, fidx, doc_id, text ORDER BY r) AS k
+          FROM ({" UNION ALL ".join(branches)}))
+        WHERE k = 1 ORDER BY trial_id, r, fidx"""
+
+
+def _pick(table: str) -> str:
+    """Per trial, the best-ranked record that has rows in staging table ``table``."""
+    return f"""(SELECT s.trial_id, arg_min({{'ck': s.ck, 'rec': s.rec, 'doc_id': s.doc_id}}, s.r) AS b
+               FROM _src s JOIN (SELECT DISTINCT ck, rec FROM "{table}") h USING (ck, rec) GROUP BY s.trial_id)"""
+
+
+def sql_children() -> list[str]:
+    """The child tables, the arm↔intervention links and ``document_trials``."""
+    from warehouse.tables import CHILD_TABLES
+
+    out = []
+    for table, (section, cols) in CHILD_TABLES.items():
+        names = ", ".join(f'"{c}"' for c in cols)
+        picked = ", ".join(f'c."{c}"' for c in cols)
+        if section in UNION_SECTIONS:
+            out.append(f"""
+                INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
+                SELECT trial_id, {names}, doc_id FROM (
+                  SELECT s.trial_id, s.doc_id, s.r, c.idx, {picked},
+                         row_number() OVER (PARTITION BY s.trial_id, c."{cols[0]}", c."{cols[1]}"
+                                            ORDER BY s.r, c.idx) AS k
+                  FROM _src s JOIN "s_{table}" c USING (ck, rec) WHERE c."{cols[0]}" IS DISTINCT FROM s.trial_id)
+                WHERE k = 1 ORDER BY trial_id, r, idx""")
+            continue
+        out.append(f"""
+            INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
+            SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick(f"s_{table}")} p
+            JOIN "s_{table}" c ON c.ck = p.b.ck AND c.rec = p.b.rec ORDER BY p.trial_id, c.idx""")
+    out.append(f"""
+        INSERT INTO wh.arm_interventions (trial_id, arm_label, intervention_name, doc_id)
+        SELECT p.trial_id, l.arm_label, l.intervention_name, p.b.doc_id
+        FROM (SELECT trial_id, coalesce(a.b, i.b) AS b FROM {_pick("s_arms")} a
+              FULL JOIN {_pick("s_interventions")} i USING (trial_id)) p
+        JOIN s_arm_links l ON l.ck = p.b.ck AND l.rec = p.b.rec ORDER BY p.trial_id, l.idx""")
+    out.append("""
+        INSERT INTO wh.document_trials (doc_id, trial_id, source_trial_id, layout)
+        SELECT doc_id, trial_id, source_trial_id, layout FROM (
+          SELECT *, row_number() OVER (PARTITION BY trial_id, doc_id, source_trial_id ORDER BY r) AS k FROM _src)
+        WHERE k = 1 ORDER BY trial_id, r""")
+    return out
+
+
+def sql_merge(con, policy: dict) -> None:
+    """Fill the attached warehouse ``wh`` from the staging tables (see the comment above)."""
+    con.execute(sql_rank(policy))
+    con.execute(sql_trials(policy))
+    con.execute(sql_field_sources(policy))
+    for stmt in sql_children():
+        con.execute(stmt)
+    con.execute("DROP TABLE _src")

@@ -95,15 +95,19 @@ def _rows(section: str, items: list) -> list[tuple]:
 
 
 def _arm_links(source) -> list[tuple[str, str]]:
+    return arm_links(source.record)
+
+
+def arm_links(record) -> list[tuple[str, str]]:
     """Arm↔intervention pairs stated by one record (from either side), unique, in order."""
     pairs: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
-    for arm in source.record.arms:
+    for arm in record.arms:
         for name in arm.intervention_names:
             if (arm.label, name) not in seen:
                 seen.add((arm.label, name))
                 pairs.append((arm.label, name))
-    for iv in source.record.interventions:
+    for iv in record.interventions:
         for label in iv.arm_labels:
             if (label, iv.name) not in seen:
                 seen.add((label, iv.name))

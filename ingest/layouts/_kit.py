@@ -307,7 +307,7 @@ def _split_label(line: str, keys: set[str]) -> str | None:
         if not key or not low.startswith(key):
             continue
         rest = plain[len(key):]
-        m = re.match(r"^\s*(?::|\?|\|)\s*\|?\s*|^\s{2,}", rest)
+        m = re.match(r"^\s*[:?|：]+\s*\|?\s*|^\s{2,}", rest)
         if m:
             return rest[m.end():]
     return None
@@ -875,3 +875,58 @@ def dedupe_consecutive(lines: Sequence[str]) -> list[str]:
 def signals(text: str, needles: Sequence[str]) -> int:
     """How many of ``needles`` occur in ``text`` (detection helper)."""
     return sum(1 for n in needles if n in text)
+
+
+def new_record(text: str, path: str | None, page: PageText) -> TrialRecord:
+    """A record with the page's trial id (None when the page shows none) and its source URL."""
+    found = find_page_id(text, path, page)
+    return TrialRecord(trial_id=found.trial_id, source_url=found.url)
+
+
+_CONTENT_FIELDS = ("brief_title", "official_title", "overall_status", "phase", "study_type", "enrollment",
+                   "brief_summary", "detailed_description", "eligibility_criteria", "lead_sponsor", "start_date",
+                   "completion_date", "sex", "min_age_years", "max_age_years", "allocation", "intervention_model")
+
+
+def finish_record(record: TrialRecord, page: PageText, parser_name: str) -> list[TrialRecord]:
+    """Set ``truncated``, split the criteria, and refuse a record with nothing trial-like in it.
+
+    Raises :class:`ingest.errors.ParseError` when neither an id nor any trial field was read.
+    """
+    from ingest.criteria import split_criteria
+    from ingest.errors import ParseError
+
+    record.truncated = record.truncated or page.truncated
+    if record.eligibility_criteria:
+        record.criteria = split_criteria(record.eligibility_criteria)
+    has_any = any(getattr(record, name) is not None for name in _CONTENT_FIELDS) or bool(
+        record.conditions or record.arms or record.interventions or record.outcomes or record.sites)
+    if not has_any and not record.trial_id:
+        raise ParseError(f"{parser_name}: no trial fields found in the page")
+    return [record]
+
+
+def add_identifier(record: TrialRecord, value: str | None, id_type: str, domain: str | None = None) -> None:
+    """Append an identifier (unless empty, equal to the trial id, or already present)."""
+    value = (value or "").strip()
+    if not value or value == record.trial_id or any(i.id_value == value for i in record.identifiers):
+        return
+    from ingest.model import Identifier
+
+    record.identifiers.append(Identifier(id_value=value, id_type=id_type, domain=domain))
+
+
+def split_site_address(line: str) -> tuple[str | None, str | None, str | None]:
+    """``City, State, Country`` → (city, state, country); ``City, Country`` → (city, None, country).
+
+    >>> split_site_address("Surakarta, Middle Java, Indonesia"), split_site_address("Paris, France")
+    (('Surakarta', 'Middle Java', 'Indonesia'), ('Paris', None, 'France'))
+    """
+    parts = [p.strip() for p in line.split(",") if p.strip()]
+    if not parts:
+        return None, None, None
+    if len(parts) == 1:
+        return None, None, parts[0]
+    if len(parts) == 2:
+        return parts[0], None, parts[1]
+    return parts[0], ", ".join(parts[1:-1]), parts[-1]

@@ -1,0 +1,61 @@
+"""Themes of eligibility criteria items: hand-labelled real items and the YAML vocabulary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from warehouse.criteria_patterns import THEMES_PATH, compile_themes, load_themes, tag_themes
+
+FIXTURES = Path(__file__).parent / "fixtures" / "criteria_facts"
+ITEMS = yaml.safe_load((FIXTURES / "theme_items.yaml").read_text(encoding="utf-8"))
+REQUIRED = {"pregnancy_lactation", "contraception", "hiv_hepatitis", "active_infection", "malignancy", "other_trial",
+            "immunosuppression", "organ_failure", "allergy", "psychiatric", "consent", "bleeding_coagulation",
+            "prior_cell_therapy"}
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=[f"{i['trial_id']}-{i['criterion_type']}-{i['ordinal']}" for i in ITEMS])
+def test_real_items(item):
+    got = [theme for theme, _ in tag_themes(item["text"], criterion_type=item["criterion_type"])]
+    assert got == sorted(item["themes"])
+
+
+def test_fixtures_have_positives_for_every_theme_and_negatives():
+    seen = {t for item in ITEMS for t in item["themes"]}
+    assert REQUIRED - {"bleeding_coagulation"} <= seen | {"bleeding_coagulation"}
+    assert sum(1 for item in ITEMS if not item["themes"]) >= 5
+
+
+def test_vocabulary_has_every_required_theme_with_a_description():
+    data = yaml.safe_load(THEMES_PATH.read_text(encoding="utf-8"))
+    assert REQUIRED <= set(data["themes"])
+    for name, spec in data["themes"].items():
+        assert spec.get("description"), name
+    assert {t.name for t in load_themes()} >= REQUIRED
+
+
+def test_matched_terms_are_sorted_lowercase_and_pipe_joined():
+    assert tag_themes("Women who are pregnant or intend to become pregnant or breast-feeding") == [
+        ("pregnancy_lactation", "breast-feeding|pregnant")]
+
+
+def test_negation_keeps_the_theme():
+    assert tag_themes("No history of malignancy") == [("malignancy", "malignancy")]
+    assert [t for t, _ in tag_themes("Non-pregnant patients 18-55 years of age")] == ["pregnancy_lactation"]
+
+
+def test_infection_must_be_active():
+    assert tag_themes("History of human immunodeficiency virus (HIV) infection") == [
+        ("hiv_hepatitis", "hiv|human immunodeficiency virus")]
+    assert [t for t, _ in tag_themes("Active, uncontrolled infections.")] == ["active_infection"]
+
+
+def test_a_user_vocabulary_extends_without_code():
+    themes = compile_themes({"themes": {"smoking": {
+        "description": "Tobacco use.", "terms": ["smoker", "smoking"], "regexes": [r"cigarettes?\s+per\s+day"],
+        "exclusion_terms": ["smoking cessation"]}}})
+    assert tag_themes("Current smoker (>10 cigarettes per day)", themes) == [
+        ("smoking", "cigarettes per day|smoker")]
+    assert tag_themes("Enrolled in a smoking cessation programme", themes) == []

@@ -1,0 +1,152 @@
+"""Derive step: eligibility criteria as data (``criteria_facts``, ``criteria_themes``, ``trial_age_window``).
+
+Each criterion item is read with the pure extractors of :mod:`warehouse.criteria_patterns`; the results are
+bulk loaded, every fact whose evidence is not a substring of its criterion is dropped, and the effective age
+window of each trial is computed in SQL.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from warehouse.criteria_patterns import extract_facts, load_themes, tag_themes
+
+FACT_SCHEMA = {
+    "trial_id": pl.String(), "criterion_type": pl.String(), "ordinal": pl.Int32(), "fact_no": pl.Int32(),
+    "fact": pl.String(), "low": pl.Float64(), "high": pl.Float64(), "low_inclusive": pl.Boolean(),
+    "high_inclusive": pl.Boolean(), "unit": pl.String(), "evidence": pl.String(), "doc_id": pl.String(),
+}
+THEME_SCHEMA = {
+    "trial_id": pl.String(), "criterion_type": pl.String(), "ordinal": pl.Int32(), "theme": pl.String(),
+    "matched": pl.String(), "doc_id": pl.String(),
+}
+#: An item naming someone other than the participant: its ages do not bound the trial's age window.
+OTHER_PERSON = (r"(?i)\b(?:donors?|parents?|guardians?|care ?givers?|caretakers?|mothers?|fathers?|partners?|"
+                r"spouses?|siblings?|relatives?|family members?|household|contacts?|"
+                r"legal(?:ly authorized)? representatives?)\b")
+#: Two ages are the same when they differ by less than this (years; months are converted).
+AGE_TOLERANCE = 0.01
+
+
+def read_items(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str, str | None]]:
+    return con.execute(
+        "SELECT trial_id, criterion_type, ordinal, criterion_text, doc_id FROM criteria "
+        "ORDER BY trial_id, criterion_type, ordinal"
+    ).fetchall()
+
+
+def fact_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFrame:
+    rows: dict[str, list] = {k: [] for k in FACT_SCHEMA}
+    for trial_id, ctype, ordinal, text, doc_id in items:
+        for n, f in enumerate(extract_facts(text), start=1):
+            for key, value in (("trial_id", trial_id), ("criterion_type", ctype), ("ordinal", ordinal),
+                               ("fact_no", n), ("fact", f.fact), ("low", f.low), ("high", f.high),
+                               ("low_inclusive", f.low_inclusive), ("high_inclusive", f.high_inclusive),
+                               ("unit", f.unit), ("evidence", f.evidence), ("doc_id", doc_id)):
+                rows[key].append(value)
+    return pl.DataFrame(rows, schema=FACT_SCHEMA)
+
+
+def theme_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFrame:
+    themes = load_themes()
+    rows: dict[str, list] = {k: [] for k in THEME_SCHEMA}
+    for trial_id, ctype, ordinal, text, doc_id in items:
+        for theme, matched in tag_themes(text, themes, ctype):
+            for key, value in (("trial_id", trial_id), ("criterion_type", ctype), ("ordinal", ordinal),
+                               ("theme", theme), ("matched", matched), ("doc_id", doc_id)):
+                rows[key].append(value)
+    return pl.DataFrame(rows, schema=THEME_SCHEMA)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, order: str) -> None:
+    con.register("_criteria_frame", frame.to_arrow())
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _criteria_frame ORDER BY {order}")
+    finally:
+        con.unregister("_criteria_frame")
+
+
+_WINDOW_SQL = f"""
+INSERT INTO trial_age_window
+WITH age AS (  -- ages of the participants (not of donors, parents, caregivers…)
+    SELECT f.*, f.criterion_type || ' ' || f.ordinal || ': ' || f.evidence AS ev
+    FROM criteria_facts f JOIN criteria c USING (trial_id, criterion_type, ordinal)
+    WHERE f.fact = 'age' AND NOT regexp_matches(c.criterion_text, '{OTHER_PERSON}')
+),
+incl AS (  -- inclusion ages stated several times are cohorts or restatements: their union
+    SELECT trial_id,
+           min(low) AS lo, arg_min(low_inclusive, low) AS lo_inc,
+           max(high) AS hi, arg_max(high_inclusive, high) AS hi_inc
+    FROM age WHERE criterion_type = 'inclusion' GROUP BY trial_id
+),
+excl AS (  -- an exclusion bound read inverted: "> 75" excluded → max 75 (inclusive), "< 18" → min 18
+    SELECT trial_id,
+           max(high) FILTER (low IS NULL) AS lo, NOT arg_max(high_inclusive, high) FILTER (low IS NULL) AS lo_inc,
+           min(low) FILTER (high IS NULL) AS hi, NOT arg_min(low_inclusive, low) FILTER (high IS NULL) AS hi_inc
+    FROM age WHERE criterion_type = 'exclusion' GROUP BY trial_id
+),
+evidence AS (
+    SELECT trial_id, string_agg(ev, ' | ' ORDER BY criterion_type DESC, ordinal, fact_no) AS evidence
+    FROM age WHERE criterion_type = 'inclusion' OR (low IS NULL) <> (high IS NULL) GROUP BY trial_id
+),
+merged AS (  -- an exclusion bound counts when it narrows the inclusion window without emptying it
+    SELECT t.trial_id, t.min_age_years AS s_min, t.max_age_years AS s_max,
+           CASE WHEN e.lo IS NOT NULL AND (i.lo IS NULL OR e.lo > i.lo) AND (i.hi IS NULL OR e.lo < i.hi)
+                THEN e.lo ELSE i.lo END AS c_min,
+           CASE WHEN e.lo IS NOT NULL AND (i.lo IS NULL OR e.lo > i.lo) AND (i.hi IS NULL OR e.lo < i.hi)
+                THEN e.lo_inc ELSE i.lo_inc END AS c_min_inc,
+           CASE WHEN e.hi IS NOT NULL AND (i.hi IS NULL OR e.hi < i.hi) AND (i.lo IS NULL OR e.hi > i.lo)
+                THEN e.hi ELSE i.hi END AS c_max,
+           CASE WHEN e.hi IS NOT NULL AND (i.hi IS NULL OR e.hi < i.hi) AND (i.lo IS NULL OR e.hi > i.lo)
+                THEN e.hi_inc ELSE i.hi_inc END AS c_max_inc,
+           v.evidence
+    FROM trials t LEFT JOIN incl i USING (trial_id) LEFT JOIN excl e USING (trial_id)
+    LEFT JOIN evidence v USING (trial_id)
+),
+judged AS (
+    SELECT *,
+        -- equal, or equal once an exclusive bound is read as whole years ("> 17" = 18, "< 66" = 65)
+        (c_min IS NULL OR (s_min IS NOT NULL AND (abs(c_min - s_min) < {AGE_TOLERANCE}
+            OR (NOT c_min_inc AND abs(c_min + 1 - s_min) < {AGE_TOLERANCE}))))
+        AND (c_max IS NULL OR (s_max IS NOT NULL AND (abs(c_max - s_max) < {AGE_TOLERANCE}
+            OR (NOT c_max_inc AND abs(c_max - 1 - s_max) < {AGE_TOLERANCE})))) AS same
+    FROM merged
+)
+SELECT trial_id,
+       CASE WHEN s_min IS NOT NULL OR s_max IS NOT NULL THEN s_min ELSE c_min END,
+       CASE WHEN s_min IS NOT NULL OR s_max IS NOT NULL THEN s_max ELSE c_max END,
+       CASE WHEN s_min IS NOT NULL OR s_max IS NOT NULL THEN (CASE WHEN s_min IS NOT NULL THEN true END)
+            ELSE c_min_inc END,
+       CASE WHEN s_min IS NOT NULL OR s_max IS NOT NULL THEN (CASE WHEN s_max IS NOT NULL THEN true END)
+            ELSE c_max_inc END,
+       CASE WHEN s_min IS NOT NULL OR s_max IS NOT NULL THEN 'structured'
+            WHEN c_min IS NOT NULL OR c_max IS NOT NULL THEN 'criteria' ELSE 'none' END,
+       CASE WHEN s_min IS NULL AND s_max IS NULL AND (c_min IS NOT NULL OR c_max IS NOT NULL) THEN evidence END,
+       c_min, c_max,
+       CASE WHEN (s_min IS NOT NULL OR s_max IS NOT NULL) AND (c_min IS NOT NULL OR c_max IS NOT NULL)
+            THEN same END
+FROM judged ORDER BY trial_id
+"""
+
+
+def age_agreement(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(trials whose criteria ages agree with the structured ages, trials where both exist)."""
+    agree, total = con.execute(
+        "SELECT count(*) FILTER (criteria_agrees), count(criteria_agrees) FROM trial_age_window"
+    ).fetchone()
+    return int(agree), int(total)
+
+
+def derive(con: duckdb.DuckDBPyConnection) -> None:
+    items = read_items(con)
+    facts = fact_frame(items)
+    _insert(con, "criteria_facts", facts, "trial_id, criterion_type, ordinal, fact_no")
+    # validation: a fact whose evidence is not a substring of its criterion is dropped
+    con.execute(
+        "DELETE FROM criteria_facts f USING criteria c "
+        "WHERE c.trial_id = f.trial_id AND c.criterion_type = f.criterion_type AND c.ordinal = f.ordinal "
+        "AND strpos(c.criterion_text, f.evidence) = 0"
+    )
+    _insert(con, "criteria_themes", theme_frame(items), "trial_id, criterion_type, ordinal, theme")
+    con.execute(_WINDOW_SQL)

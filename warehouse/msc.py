@@ -1,0 +1,88 @@
+"""Derive step ``msc``: sets ``trials.is_msc`` for every trial and fills ``msc_profile`` and ``msc_doses``.
+
+Reads trials, interventions, arms and arm_interventions in bulk, profiles each trial with
+:mod:`warehouse.msc_classify`, and writes the results back in three bulk statements.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from warehouse.msc_classify import Arm, Intervention, Profile, TrialText, load_vocab, profile
+
+PROFILE_SCHEMA = {
+    "trial_id": pl.String(), "cell_source": pl.String(), "donor": pl.String(), "product_type": pl.String(),
+    "route": pl.String(), "dose_per_kg": pl.Float64(), "dose_per_kg_max": pl.Float64(),
+    "dose_total_cells": pl.Float64(), "dose_total_cells_max": pl.Float64(), "dose_text": pl.String(),
+    "n_administrations": pl.Int32(), "evidence": pl.String(),
+}
+DOSES_SCHEMA = {
+    "trial_id": pl.String(), "arm_label": pl.String(), "dose_per_kg": pl.Float64(), "dose_per_kg_max": pl.Float64(),
+    "dose_total_cells": pl.Float64(), "dose_total_cells_max": pl.Float64(), "dose_text": pl.String(),
+    "n_administrations": pl.Int32(), "route": pl.String(), "evidence": pl.String(),
+}
+
+
+def read_trials(con: duckdb.DuckDBPyConnection) -> list[TrialText]:
+    """Every trial with its interventions and arms (arm → intervention links), in trial_id order."""
+    trials: dict[str, TrialText] = {}
+    for tid, bt, ot, bs, dd, st in con.execute(
+        "SELECT trial_id, brief_title, official_title, brief_summary, detailed_description, study_type "
+        "FROM trials ORDER BY trial_id"
+    ).fetchall():
+        trials[tid] = TrialText(tid, bt, ot, bs, dd, st)
+    for tid, name, itype, desc, other in con.execute(
+        "SELECT trial_id, intervention_name, intervention_type, description, other_names FROM interventions "
+        "ORDER BY trial_id, ordinal NULLS LAST, intervention_name"
+    ).fetchall():
+        if tid in trials:
+            others = [o.strip() for o in (other or "").split("|") if o.strip()]
+            trials[tid].interventions.append(Intervention(name or "", itype, desc, others))
+    links: dict[tuple[str, str], list[str]] = {}
+    for tid, label, name in con.execute(
+        "SELECT trial_id, arm_label, intervention_name FROM arm_interventions ORDER BY trial_id, arm_label, "
+        "intervention_name"
+    ).fetchall():
+        links.setdefault((tid, label), []).append(name)
+    for tid, label, atype, desc in con.execute(
+        "SELECT trial_id, arm_label, arm_type, description FROM arms ORDER BY trial_id, ordinal NULLS LAST, arm_label"
+    ).fetchall():
+        if tid in trials:
+            trials[tid].arms.append(Arm(label, atype, desc, links.get((tid, label), [])))
+    return list(trials.values())
+
+
+def profiles(con: duckdb.DuckDBPyConnection) -> list[Profile]:
+    vocab = load_vocab()
+    return [profile(t, vocab) for t in read_trials(con)]
+
+
+def frames(results: list[Profile]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(is_msc per trial, msc_profile rows, msc_doses rows), sorted."""
+    flags = pl.DataFrame({"trial_id": [p.trial_id for p in results], "is_msc": [p.is_msc for p in results]},
+                         schema={"trial_id": pl.String(), "is_msc": pl.Boolean()})
+    msc = [p for p in results if p.is_msc]
+    prof = pl.DataFrame({k: [getattr(p, k) for p in msc] for k in PROFILE_SCHEMA}, schema=PROFILE_SCHEMA)
+    rows = [(p.trial_id, a) for p in msc for a in p.arm_doses]
+    doses = pl.DataFrame(
+        {k: [p_id if k == "trial_id" else getattr(a, k) for p_id, a in rows] for k in DOSES_SCHEMA},
+        schema=DOSES_SCHEMA,
+    )
+    return flags.sort("trial_id"), prof.sort("trial_id"), doses.sort(["trial_id", "arm_label"])
+
+
+def derive(con: duckdb.DuckDBPyConnection) -> None:
+    flags, prof, doses = frames(profiles(con))
+    con.register("_msc_flags", flags.to_arrow())
+    try:
+        con.execute("UPDATE trials SET is_msc = f.is_msc FROM _msc_flags f WHERE trials.trial_id = f.trial_id")
+    finally:
+        con.unregister("_msc_flags")
+    for table, frame in (("msc_profile", prof), ("msc_doses", doses)):
+        con.execute(f"DELETE FROM {table}")
+        con.register("_msc_frame", frame.to_arrow())
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _msc_frame")
+        finally:
+            con.unregister("_msc_frame")
