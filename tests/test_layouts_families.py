@@ -25,8 +25,7 @@ from ingest.layouts import _kit_extra as kx
 
 HERE = Path(__file__).parent
 PAGES = HERE / "fixtures" / "pages_synthetic"
-SEEDS = HERE / "fixtures" / "seeds"
-SHARED_SEEDS = Path("/work/shared/seeds")
+SEEDS = HERE / "fixtures" / "pages"  # byte-exact copies of the five seed pages
 D = dt.date
 
 
@@ -407,15 +406,14 @@ def test_detection_without_url(tmp_path, name):
     assert registered()[family_of(name)].detect(page.read_text(encoding="utf-8"), str(page)) >= 0.6
 
 
-def _seed_paths() -> list[Path]:
-    for folder in (SEEDS, SHARED_SEEDS):
-        found = sorted(folder.glob("*.txt")) if folder.is_dir() else []
-        if found:
-            return found
-    return []
+SEED_PAGES = sorted(SEEDS.glob("0*.txt"))
 
 
-@pytest.mark.parametrize("seed", _seed_paths(), ids=lambda p: p.name)
+def test_seed_fixtures_present():
+    assert len(SEED_PAGES) == 5
+
+
+@pytest.mark.parametrize("seed", SEED_PAGES, ids=lambda p: p.name)
 def test_seed_pages_are_not_claimed(seed):
     text = seed.read_text(encoding="utf-8")
     reg = registered()

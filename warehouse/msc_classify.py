@@ -207,7 +207,6 @@ class Vocab:
     products: dict[str, Patterns]
     product_suppresses: dict[str, list[str]]
     routes: dict[str, Patterns]
-    cell_words: Patterns | None = None
     cache: dict = field(default_factory=dict)
 
 
@@ -365,6 +364,9 @@ def classify_is_msc(trial: TrialText, v: Vocab | None = None) -> tuple[bool, str
         if generic and (label == "title" or _administers(text)):
             return True, f"{label} (intervention '{generic[0].name}' unnamed): {_clean(sentence)[:EVIDENCE_CHARS]}", \
                 generic
+        if label == "title" and _TITLE_GIVES.search(trial.brief_title or "") and not re.search(
+                r"pre-?clinical|in\s+vitro|\bmodels?\b", text, re.I):
+            return True, f"title names MSCs given to patients: {_clean(sentence)[:EVIDENCE_CHARS]}", generic
         if not has_ivs and v.follow_up.search(title) and _administers(text):
             return True, f"{label} (follow-up of an MSC trial): {_clean(sentence)[:EVIDENCE_CHARS]}", []
     if trial.interventions:
@@ -372,6 +374,12 @@ def classify_is_msc(trial: TrialText, v: Vocab | None = None) -> tuple[bool, str
     else:
         reason = "no intervention named; MSCs are only studied or mentioned"
     return False, reason, []
+
+
+_TITLE_GIVES = re.compile(
+    r"(?:infusion|injection|transplantation|administration|implantation|delivery|instillation)\s+of\s+"
+    r"(?:[\w'-]+\s+){0,4}?(?:mesench|MSC|stromal)|(?:mesenchymal\s+(?:stem|stromal)\s+cells?|MSCs?)\s+"
+    r"(?:infusion|injection|transplantation|implantation|therapy|treatment|administration)", re.I)
 
 
 def _administers(text: str) -> bool:
@@ -589,7 +597,6 @@ def find_doses(segs: list[Segment], tiers: tuple[int, ...] = (0, 1, 2, 3, 4)) ->
     for tier in tiers:
         doses: list[msc_dose.Dose] = []
         evidence: list[str] = []
-        seen: set[str] = set()
         for seg in segs:
             if seg.tier != tier:
                 continue
@@ -598,8 +605,6 @@ def find_doses(segs: list[Segment], tiers: tuple[int, ...] = (0, 1, 2, 3, 4)) ->
                 if found:
                     doses.extend(found)
                     evidence.append(_evidence(seg, sentence))
-                    for d in found:
-                        seen.add(d.text)
         if doses:
             out = _summarise_doses(doses)
             out["dose_text"] = "; ".join(dict.fromkeys(d.text for d in doses))[:500]

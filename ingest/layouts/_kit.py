@@ -670,11 +670,13 @@ def ages_value(value: str | None) -> tuple[float | None, float | None]:
     ((0.1667, 17.0), (18.0, None), (20.0, 40.0))
     >>> ages_value("from 6 months up to 70 years old"), ages_value("5 to 14 days old"), ages_value("N/A")
     ((0.5, 70.0), (0.0137, 0.0383), (None, None))
+    >>> ages_value("18 Years and older"), ages_value("18 and up"), ages_value("65 years or older")
+    ((18.0, None), (18.0, None), (65.0, None))
     """
     if not value:
         return None, None
     text = fix_mojibake(value).strip().lower()
-    text = re.sub(r"\(.*?\)", "", text).replace("old", "").strip()
+    text = re.sub(r"\bold\b", "", re.sub(r"\(.*?\)", "", text)).strip()
     num = r"(\d+(?:\.\d+)?)"
     unit = rf"\s*({_AGE_UNIT})?"
     m = re.search(rf"(?:between|from)?\s*{num}{unit}\s*(?:to|-|–|and|up to|through)\s*{num}{unit}", text)
@@ -683,7 +685,7 @@ def ages_value(value: str | None) -> tuple[float | None, float | None]:
         u1 = m.group(2) or u2
         return nz.parse_age(f"{m.group(1)} {u1}"), nz.parse_age(f"{m.group(3)} {u2}")
     m = re.search(rf"(?:over|above|older than|at least|minimum|min|≥|>=)\s*{num}{unit}"
-                  rf"|{num}{unit}\s*(?:\+|and (?:over|older|above))", text)
+                  rf"|{num}{unit}\s*(?:\+|and (?:over|older|above|up)|or (?:over|older|above))", text)
     if m:
         n, u = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         return nz.parse_age(f"{n} {u or 'years'}"), None
@@ -815,9 +817,8 @@ def set_field(record: TrialRecord, field: str, raw: str | None) -> bool:
         return False
     raw = raw.strip()
     if not raw or raw.lower() in ("n/a", "none", "-", "--", "not provided", "not stated"):
-        if field == "phase" and raw.lower() == "n/a":
-            pass
-        else:
+        # "N/A" is a phase (not applicable) and "None" a masking level (open label): both are values.
+        if not ((field == "phase" and raw.lower() == "n/a") or (field == "masking" and raw.lower() == "none")):
             return False
     simple = {
         "overall_status": status_value, "phase": phase_value, "study_type": nz.map_study_type,
