@@ -17,6 +17,7 @@ def build_inputs(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("inputs")
     shutil.copytree(FIXTURES / "build", root / "records")
     shutil.copy(REPO / "data/inputs/seeds/003_a088c8f5c9a0d108.txt", root / "records")
+    shutil.copy(REPO / "data/inputs/seeds/004_27d5ec4c92961e48.txt", root / "records")
     bad = root / "bad"
     bad.mkdir()
     (bad / "empty.json").write_bytes(b"")
