@@ -107,10 +107,12 @@ merged AS (  -- an exclusion bound counts when it narrows the inclusion window w
 judged AS (
     SELECT *,
         -- equal, or equal once an exclusive bound is read as whole years ("> 17" = 18, "< 66" = 65)
-        (c_min IS NULL OR (s_min IS NOT NULL AND (abs(c_min - s_min) < {AGE_TOLERANCE}
-            OR (NOT c_min_inc AND abs(c_min + 1 - s_min) < {AGE_TOLERANCE}))))
-        AND (c_max IS NULL OR (s_max IS NOT NULL AND (abs(c_max - s_max) < {AGE_TOLERANCE}
-            OR (NOT c_max_inc AND abs(c_max - 1 - s_max) < {AGE_TOLERANCE})))) AS same
+        -- only bounds stated on both sides are compared (a structured bound left blank means "no limit")
+        (c_min IS NULL OR s_min IS NULL OR abs(c_min - s_min) < {AGE_TOLERANCE}
+            OR (NOT c_min_inc AND abs(c_min + 1 - s_min) < {AGE_TOLERANCE}))
+        AND (c_max IS NULL OR s_max IS NULL OR abs(c_max - s_max) < {AGE_TOLERANCE}
+            OR (NOT c_max_inc AND abs(c_max - 1 - s_max) < {AGE_TOLERANCE})) AS same,
+        (c_min IS NOT NULL AND s_min IS NOT NULL) OR (c_max IS NOT NULL AND s_max IS NOT NULL) AS comparable
     FROM merged
 )
 SELECT trial_id,
@@ -124,8 +126,7 @@ SELECT trial_id,
             WHEN c_min IS NOT NULL OR c_max IS NOT NULL THEN 'criteria' ELSE 'none' END,
        CASE WHEN s_min IS NULL AND s_max IS NULL AND (c_min IS NOT NULL OR c_max IS NOT NULL) THEN evidence END,
        c_min, c_max,
-       CASE WHEN (s_min IS NOT NULL OR s_max IS NOT NULL) AND (c_min IS NOT NULL OR c_max IS NOT NULL)
-            THEN same END
+       CASE WHEN comparable THEN same END
 FROM judged ORDER BY trial_id
 """
 
