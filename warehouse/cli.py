@@ -7,12 +7,14 @@ import json
 import sys
 
 import click
+import duckdb
 
 from warehouse import build as build_mod
 from warehouse import export as export_mod
 from warehouse import query as query_mod
 from warehouse import report
 from warehouse.schema import ValidationError
+from warehouse.views import ViewError
 from warehouse.views_cli import views
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -37,7 +39,7 @@ def build(inputs: tuple[str, ...], db: str, workers: int | None, quiet: bool) ->
     """
     try:
         summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet)
-    except (build_mod.BuildError, ValidationError, OSError) as exc:
+    except (build_mod.BuildError, ValidationError, ViewError, OSError) as exc:
         raise click.ClickException(f"no warehouse was written: {exc}") from None
     if not quiet:
         click.echo(summary.render())
@@ -78,7 +80,10 @@ def export(db: str, out: str, include_contacts: bool) -> None:
 
     Example: mscwh export --db data/warehouse.duckdb --out data/export
     """
-    written = export_mod.export(db, out, include_contacts=include_contacts)
+    try:
+        written = export_mod.export(db, out, include_contacts=include_contacts)
+    except (export_mod.ExportError, ViewError, duckdb.Error, OSError) as exc:
+        raise click.ClickException(f"export failed: {exc}") from None
     click.echo(f"wrote {len(written)} Parquet files and the data dictionary to {out}")
 
 
