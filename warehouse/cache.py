@@ -155,7 +155,7 @@ def to_arrow(rows: dict[str, list[tuple]]) -> dict[str, pa.Table]:
 
 def _clean(value: object) -> object:
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return value
 
 

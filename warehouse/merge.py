@@ -237,17 +237,20 @@ def sql_trials(policy: dict) -> str:
         FROM _src s JOIN records x USING (ck, rec) GROUP BY s.trial_id ORDER BY s.trial_id"""
 
 
-def sql_field_sources(policy: dict) -> str:
+def sql_field_sources(policy: dict) -> list[str]:
+    """``field_sources``: one statement per field into ``_fs`` (small plans), then one ordered insert."""
     precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
     typed = policy.get("typed_fields", {})
     type_of = {v: k for k, v in typed.items()}
-    ctes, branches = [], []
+    out = ["CREATE OR REPLACE TEMP TABLE _fs (trial_id VARCHAR, r BIGINT, fidx INTEGER, field VARCHAR, "
+           "doc_id VARCHAR, text VARCHAR, is_chosen BOOLEAN, reason VARCHAR)"]
     for i, name in enumerate(TRIAL_FIELDS):
         if i == 0:
             continue
         if name in type_of:
             f = type_of[name]
-            branches.append(f"""
+            out.append(f"""
+              INSERT INTO _fs
               SELECT s.trial_id, s.r, {i} AS fidx, '{name}' AS field, s.doc_id, x."{name}" AS text,
                      coalesce(s.doc_id = c.b.doc_id AND x."{name}" = c.b.tf, false) AS is_chosen,
                      CASE WHEN coalesce(s.doc_id = c.b.doc_id AND x."{name}" = c.b.tf, false)
@@ -262,8 +265,9 @@ def sql_field_sources(policy: dict) -> str:
         est = f's."est_{name}"' if name in typed else "false"
         struct = ("{'doc_id': doc_id, 'text': text, 'format': format, 'tier': tier, 'est': est, 'lud': lud, "
                   "'path': path}")
-        ctes.append(f"""
-            v{i} AS (SELECT s.trial_id, s.r, {rank} AS fr, s.doc_id, s.format, s.tier, {est} AS est, s.lud, s.path,
+        out.append(f"""
+            INSERT INTO _fs
+            WITH v{i} AS (SELECT s.trial_id, s.r, {rank} AS fr, s.doc_id, s.format, s.tier, {est} AS est, s.lud, s.path,
                             x."{name}" AS val, {_text(name)} AS text
                      FROM _src s JOIN records x USING (ck, rec) WHERE x."{name}" IS NOT NULL),
             w{i} AS (SELECT trial_id, count(*) AS n, arg_min({struct}, fr) AS b, arg_min(val, fr) AS bval
@@ -273,19 +277,18 @@ def sql_field_sources(policy: dict) -> str:
                      GROUP BY v.trial_id),
             c{i} AS (SELECT w.trial_id, w.b.doc_id AS bdoc, w.b.text AS btext,
                             {_reason(precedence)} AS reason
-                     FROM w{i} w LEFT JOIN u{i} u USING (trial_id))""")
-        branches.append(f"""
+                     FROM w{i} w LEFT JOIN u{i} u USING (trial_id))
               SELECT v.trial_id, v.r, {i} AS fidx, '{name}' AS field, v.doc_id, v.text,
                      v.doc_id = c.bdoc AND v.text = c.btext AS is_chosen,
                      CASE WHEN v.doc_id = c.bdoc AND v.text = c.btext THEN c.reason END AS reason
               FROM v{i} v JOIN c{i} c USING (trial_id)""")
-    return f"""
+    out.append("""
         INSERT INTO wh.field_sources (trial_id, field, doc_id, value, is_chosen, reason)
-        WITH {", ".join(ctes)}
         SELECT trial_id, field, doc_id, text, is_chosen, reason FROM (
-          SELECT *, row_number() OVER (PARTITION BY trial_id, fidx, doc_id, text ORDER BY r) AS k
-          FROM ({" UNION ALL ".join(branches)}))
-        WHERE k = 1 ORDER BY trial_id, r, fidx"""
+          SELECT *, row_number() OVER (PARTITION BY trial_id, fidx, doc_id, text ORDER BY r) AS k FROM _fs)
+        WHERE k = 1 ORDER BY trial_id, r, fidx""")
+    out.append("DROP TABLE _fs")
+    return out
 
 
 def _pick(table: str) -> str:
@@ -334,7 +337,8 @@ def sql_merge(con, policy: dict) -> None:
     """Fill the attached warehouse ``wh`` from the staging tables (see the comment above)."""
     con.execute(sql_rank(policy))
     con.execute(sql_trials(policy))
-    con.execute(sql_field_sources(policy))
+    for stmt in sql_field_sources(policy):
+        con.execute(stmt)
     for stmt in sql_children():
         con.execute(stmt)
     con.execute("DROP TABLE _src")

@@ -1,0 +1,276 @@
+"""Hostile and odd inputs, kills, concurrent readers, renamed inputs: the build accounts for everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse import build as build_mod
+from warehouse import cache as parse_cache
+from warehouse import derive
+from warehouse.build import build
+from warehouse.discover import discover
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+CLASSIC = FIXTURES / "build" / "NCT01420432.json"
+V2 = FIXTURES / "ctgov_v2_json" / "NCT03064438.json"
+XML = FIXTURES / "build" / "NCT02513394.xml"
+SEED = REPO / "data/inputs/seeds/003_a088c8f5c9a0d108.txt"
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def tables(db: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        return {t: con.execute(f'SELECT * FROM "{t}"').fetchall() for t in names}
+    finally:
+        con.close()
+
+
+def small_corpus(root: Path) -> Path:
+    shutil.copytree(FIXTURES / "build", root / "records")
+    shutil.copy(FIXTURES / "ctgov_xml" / "NCT00002475.xml", root / "records")
+    shutil.copy(SEED, root)
+    return root
+
+
+def test_every_odd_input_is_accounted_for(tmp_path, monkeypatch):
+    root = tmp_path / "in"
+    root.mkdir()
+    classic = CLASSIC.read_bytes()
+    (root / "empty.json").write_bytes(b"")
+    (root / "blank.txt").write_bytes(b" \n\t\r\n  ")
+    (root / "binary.bin").write_bytes(bytes(range(256)) * 64)
+    (root / "nul.txt").write_bytes(b"NCT01234567 \x00\x00 a trial")
+    (root / "utf16.json").write_bytes(classic.decode("utf-8").encode("utf-16"))
+    record = json.loads(classic)
+    record["BriefTitle"] = ["Célula madre mesenquimal: étude"]
+    record["NCTId"] = ["NCT01420433"]
+    (root / "latin1.json").write_bytes(json.dumps(record).replace("\\u00e9", "é").encode("latin-1"))
+    page = SEED.read_text(encoding="utf-8")
+    (root / "wrapped.html").write_text(f"<!DOCTYPE html><html><body><pre>{page}</pre></body></html>", encoding="utf-8")
+    (root / "truncated.json").write_bytes(V2.read_bytes()[:2500])
+    (root / "truncated.xml").write_bytes(XML.read_bytes()[:4000])
+    (root / "nested.json").write_bytes(b"[" * 200_000 + b"]" * 200_000)
+    (root / "nested.xml").write_bytes(b"<a>" * 100_000 + b"</a>" * 100_000)
+    (root / "copy_of_classic.json").write_bytes(classic)
+    (root / "classic.json").write_bytes(classic)
+    v2 = json.loads(V2.read_bytes())
+    v2["protocolSection"]["identificationModule"]["briefTitle"] = "Lone \ud800 surrogate in a title"
+    (root / "surrogate.json").write_text(json.dumps(v2), encoding="utf-8")
+    big = json.loads(V2.read_bytes())
+    big["protocolSection"]["identificationModule"]["nctId"] = "NCT03064439"
+    big["protocolSection"].setdefault("descriptionModule", {})["detailedDescription"] = (
+        "Mesenchymal stromal cells were infused. " * 1_500_000)
+    (root / "big.json").write_text(json.dumps(big), encoding="utf-8")
+    assert (root / "big.json").stat().st_size > 60_000_000
+    with zipfile.ZipFile(root / "damaged.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("good.json", V2.read_bytes())
+        zf.writestr("bad.json", classic)
+    raw = bytearray((root / "damaged.zip").read_bytes())
+    start = raw.index(b"bad.json") + len(b"bad.json") + 40
+    raw[start:start + 200] = bytes(200)
+    (root / "damaged.zip").write_bytes(bytes(raw))
+
+    monkeypatch.setattr(build_mod, "PARALLEL_THRESHOLD", 1)  # through the worker processes
+    monkeypatch.setattr(derive, "STEPS", [])
+    db = tmp_path / "w.duckdb"
+    started = time.perf_counter()
+    summary = build([str(root)], str(db), workers=2, quiet=True)
+    assert time.perf_counter() - started < 60
+    found = discover([str(root)])
+    assert len(found) == 17  # 15 files and the 2 members of damaged.zip
+    assert summary.documents == len(found) == summary.ingested + summary.rejected
+    docs = {Path(p.split("!")[-1]).name: (status, error, warnings) for p, status, error, warnings in
+            query(db, "SELECT path, status, error, warnings FROM documents")}
+    for name in ("empty.json", "blank.txt", "binary.bin", "nul.txt", "truncated.json", "truncated.xml",
+                 "nested.json", "nested.xml", "bad.json"):
+        assert docs[name][0] == "rejected" and docs[name][1], name
+    assert "nested too deeply" in docs["nested.json"][1] or "parse" in docs["nested.json"][1]
+    assert "unreadable" in docs["bad.json"][1]
+    assert "duplicate" in docs["copy_of_classic.json"][1] and docs["classic.json"][0] == "ingested"
+    for name in ("utf16.json", "latin1.json", "wrapped.html", "big.json", "good.json", "surrogate.json"):
+        assert docs[name][0] == "ingested", (name, docs[name])
+    assert "U+FFFD" in docs["surrogate.json"][2]
+    titles = dict(query(db, "SELECT trial_id, brief_title FROM trials"))
+    assert titles["NCT01420433"] == "Célula madre mesenquimal: étude"
+    stated = query(db, "SELECT value FROM field_sources WHERE trial_id = 'NCT03064438' AND field = 'brief_title'")
+    assert ("Lone \ufffd surrogate in a title",) in stated
+    (length,) = query(db, "SELECT length(detailed_description) FROM trials WHERE trial_id = 'NCT03064439'")[0]
+    assert length == len(("Mesenchymal stromal cells were infused. " * 1_500_000).strip())
+
+
+def test_xml_entities_are_never_expanded_nor_fetched(tmp_path, monkeypatch):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-TOKEN-4711", encoding="utf-8")
+    xml = XML.read_text(encoding="utf-8")
+    head, body = xml.split("<clinical_study", 1)
+    laughs = "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "laughs.xml").write_text(
+        head + f'<!DOCTYPE clinical_study [<!ENTITY lol0 "lol">{laughs}]>\n<clinical_study'
+        + body.replace("<brief_title>", "<brief_title>&lol9;", 1), encoding="utf-8")
+    (root / "external.xml").write_text(
+        head + f'<!DOCTYPE clinical_study [<!ENTITY xxe SYSTEM "file://{secret}">]>\n<clinical_study'
+        + body.replace("<brief_title>", "<brief_title>&xxe;", 1), encoding="utf-8")
+    (root / "parameter.xml").write_text(
+        head + f'<!DOCTYPE clinical_study [<!ENTITY % ext SYSTEM "file://{secret}"> %ext;]>\n<clinical_study'
+        + body, encoding="utf-8")
+    monkeypatch.setattr(derive, "STEPS", [])
+    db = tmp_path / "w.duckdb"
+    started = time.perf_counter()
+    summary = build([str(root)], str(db), workers=1, quiet=True)
+    assert time.perf_counter() - started < 30
+    assert summary.documents == 3 == summary.ingested + summary.rejected
+    assert query(db, "SELECT count(*) FROM documents WHERE status = 'rejected' AND error IS NOT NULL") == [(3,)]
+    for table, rows in tables(db).items():
+        text = repr(rows)
+        assert "TOP-SECRET" not in text, table
+        assert "lollollol" not in text, table
+
+
+def test_killed_build_keeps_the_old_warehouse_and_leaves_no_workers(tmp_path):
+    """SIGKILL at several moments of a cached, parallel build: old warehouse intact, workers gone, cache sound."""
+    corpus = small_corpus(tmp_path / "in")
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
+    after = tables(fresh)
+    db = tmp_path / "w.duckdb"
+    build([str(corpus / "records")], str(db), workers=1, quiet=True, cache=True)
+    before = tables(db)
+    marker = f"mscwh-kill-test-{os.getpid()}"
+    code = ("import sys; import warehouse.build as b; b.PARALLEL_THRESHOLD = 1; "
+            "b.build([sys.argv[1]], sys.argv[2], workers=2, quiet=True, cache=True)")
+    killed = 0
+    for delay in (0.1, 0.3, 0.6, 0.9, 1.3):
+        proc = subprocess.Popen([sys.executable, "-c", code, str(corpus), str(db), marker], cwd=REPO)
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        state = tables(db)
+        if state == after:  # the build had finished and installed the new warehouse
+            build([str(corpus / "records")], str(db), workers=1, quiet=True, cache=True)
+            continue
+        assert state == before
+        killed += 1
+    assert killed >= 2
+    deadline = time.time() + 5
+    while time.time() < deadline and _processes_with(marker):
+        time.sleep(0.2)
+    assert not _processes_with(marker)
+    summary = build([str(corpus)], str(db), workers=2, quiet=True, cache=True)
+    assert summary.documents == 7
+    assert tables(db) == after
+    assert not list(tmp_path.glob(".w.duckdb.*"))  # leftovers of the killed builds were cleaned up
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if marker.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+_READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("SELECT count(*) FROM trials").fetchone()[0], flush=True)
+sys.stdin.readline()
+print(con.execute("SELECT count(*) FROM trials").fetchone()[0],
+      con.execute("SELECT count(*) FROM documents").fetchone()[0], flush=True)
+"""
+
+
+def test_reader_keeps_working_during_a_rebuild(tmp_path, monkeypatch):
+    monkeypatch.setattr(derive, "STEPS", [])
+    corpus = small_corpus(tmp_path / "in")
+    db = tmp_path / "w.duckdb"
+    build([str(corpus / "records")], str(db), workers=1, quiet=True)
+    (old_trials,) = query(db, "SELECT count(*) FROM trials")[0]
+    reader = subprocess.Popen([sys.executable, "-c", _READER, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert int(reader.stdout.readline()) == old_trials
+        shutil.copy(FIXTURES / "ctgov_xml" / "NCT01065844.xml", corpus / "records")
+        summary = build([str(corpus)], str(db), workers=1, quiet=True)
+        out, _ = reader.communicate("go\n", timeout=30)
+    finally:
+        reader.kill()
+    assert reader.returncode == 0
+    assert out.split() == [str(old_trials), "6"]  # the reader still sees the old warehouse
+    assert query(db, "SELECT count(*) FROM trials")[0][0] == summary.trials > old_trials
+
+
+def test_renamed_and_reordered_inputs_give_identical_trial_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(derive, "STEPS", [])
+    plain = small_corpus(tmp_path / "plain")
+    shutil.copy(FIXTURES / "ctgov_v2_json" / "ctg-studies_asthma_10studies.json", plain)
+    files = sorted(p for p in plain.rglob("*") if p.is_file())
+    shuffled = tmp_path / "shuffled"
+    rng = random.Random(7)
+    names = [f"{rng.randrange(10**6):06d}" for _ in files]
+    for i, path in enumerate(rng.sample(files, len(files))):
+        target = shuffled / f"part{i % 3}" / f"{names[i]}{path.suffix}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    build([str(plain)], str(a), workers=1, quiet=True)
+    build([str(shuffled / "part2"), str(shuffled / "part0"), str(shuffled / "part1")], str(b), workers=1, quiet=True)
+    ta, tb = tables(a), tables(b)
+    for name in ta:
+        if name == "documents":
+            continue
+        assert sorted(ta[name], key=repr) == sorted(tb[name], key=repr), name
+    keep = "SELECT doc_id, sha256, format, layout, status, n_trials FROM documents ORDER BY doc_id"
+    assert query(a, keep) == query(b, keep)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "lock"])
+def test_cache_trouble_never_fails_a_build(tmp_path, monkeypatch, damage):
+    monkeypatch.setattr(derive, "STEPS", [])
+    corpus = small_corpus(tmp_path / "in")
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    location = parse_cache.location(db)
+    holder = None
+    if damage == "truncate":
+        location.write_bytes(location.read_bytes()[:5000])
+    else:
+        holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                                   "print('open', flush=True); time.sleep(60)", str(location)],
+                                  stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "open"
+    try:
+        summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    finally:
+        if holder is not None:
+            holder.kill()
+            holder.wait()
+    assert summary.documents == 7 and summary.parsed == 7 and summary.notes

@@ -1,0 +1,166 @@
+"""The streaming build: SQL merge = Python merge, and the parse cache (incremental builds, corruption, versions)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.base import registered
+from warehouse import cache as parse_cache
+from warehouse import derive
+from warehouse.build import build, reference_frames
+from warehouse.discover import InputFile, discover
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def no_derived_steps(request, monkeypatch):
+    """Derived tables are other modules' business; these tests are about staging, merging and caching."""
+    if request.node.name != "test_sql_merge_gives_the_rows_of_the_python_merge":
+        monkeypatch.setattr(derive, "STEPS", [])
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    """Real records: classic JSON, API v2 JSON and legacy XML of one trial (they merge), other XML, two pages."""
+    root = tmp_path / "in"
+    shutil.copytree(FIXTURES / "build", root / "records")
+    for name in ("NCT00002475.xml", "NCT01065844.xml"):
+        shutil.copy(FIXTURES / "ctgov_xml" / name, root / "records")
+    (root / "pages").mkdir()
+    for name in ("001_c180e44e06a1421d.txt", "003_a088c8f5c9a0d108.txt"):
+        shutil.copy(REPO / "data/inputs/seeds" / name, root / "pages")
+    return root
+
+
+def snapshot(db: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        return {t: con.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+def test_sql_merge_gives_the_rows_of_the_python_merge(tmp_path):
+    """Same rows in the same order, on records that disagree (cross-format), lists, CSV and pages."""
+    root = tmp_path / "mixed"
+    shutil.copytree(FIXTURES / "build", root / "build")
+    shutil.copytree(FIXTURES / "ctgov_xml", root / "xml", ignore=shutil.ignore_patterns("*.md"))
+    shutil.copy(FIXTURES / "ctgov_v2_json/ctg-studies_asthma_10studies.json", root)
+    shutil.copy(FIXTURES / "ctgov_v2_json/NCT03453554_partial.json", root)
+    shutil.copy(FIXTURES / "ctgov_csv/SearchResults_mesenchymal_remestemcel-L.csv", root)
+    shutil.copytree(REPO / "data/inputs/seeds", root / "seeds")
+    db = tmp_path / "w.duckdb"
+    build([str(root)], str(db), workers=1, quiet=True, cache=False)
+    expected = reference_frames(discover([str(root)]), workers=1)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for table, frame in expected.items():
+            cols = ", ".join(f'"{c}"' for c in frame.columns)
+            got = con.execute(f'SELECT {cols} FROM "{table}"').fetchall()
+            assert got == [tuple(r) for r in frame.rows()], table
+        assert con.execute("SELECT count(*) FROM field_sources WHERE reason LIKE 'newer last update%'").fetchone()[0]
+    finally:
+        con.close()
+    assert not (tmp_path / parse_cache.CACHE_DIR_NAME).exists()
+
+
+def test_rebuild_parses_only_what_changed_and_equals_a_full_build(corpus, tmp_path):
+    db = tmp_path / "w.duckdb"
+    first = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert first.parsed == first.documents == 9 and first.reused == 0
+    assert parse_cache.location(db).exists()
+    before = snapshot(db)
+
+    again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert (again.parsed, again.reused) == (0, 9)
+    assert snapshot(db) == before
+
+    changed = corpus / "records" / "NCT02513394.json"
+    changed.write_text(json.dumps(json.loads(changed.read_bytes()), indent=1), encoding="utf-8")
+    (corpus / "records" / "NCT00081055.json").unlink()
+    shutil.copy(FIXTURES / "ctgov_xml" / "NCT00081588.xml", corpus / "records")
+    third = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert (third.parsed, third.reused) == (2, 7)
+
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
+    assert snapshot(db) == snapshot(fresh)
+    con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
+    try:  # entries of documents no longer in the inputs are dropped
+        assert con.execute("SELECT count(*) FROM docs").fetchone()[0] == 9
+    finally:
+        con.close()
+
+
+def test_unchanged_files_are_not_even_read(corpus, tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+
+    def refuse(self):
+        raise AssertionError(f"read {self.path}")
+
+    monkeypatch.setattr(InputFile, "read", refuse)
+    summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert summary.reused == 9
+
+
+def test_renamed_record_is_reused_renamed_page_is_parsed_again(corpus, tmp_path):
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    (corpus / "records" / "NCT00002475.xml").rename(corpus / "records" / "renamed.xml")
+    (corpus / "pages" / "001_c180e44e06a1421d.txt").rename(corpus / "pages" / "renamed.txt")
+    summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert (summary.parsed, summary.reused) == (1, 8)  # pages may read ids from their file name
+
+
+def test_bad_cache_entry_is_dropped_and_parsed_again(corpus, tmp_path):
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    before = snapshot(db)
+    con = duckdb.connect(str(parse_cache.location(db)))
+    try:
+        (ck,) = con.execute("SELECT ck FROM records WHERE trial_id = 'NCT00002475'").fetchone()
+        con.execute("DELETE FROM s_criteria WHERE ck = ? AND idx > 2", [ck])  # an entry missing rows
+        con.execute("INSERT INTO records (ck, rec, trial_id) VALUES ('no-such-entry', 0, 'NCT99999999')")
+    finally:
+        con.close()
+    summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert (summary.parsed, summary.reused) == (1, 8)
+    assert snapshot(db) == before
+
+
+def test_unreadable_cache_file_is_reset(corpus, tmp_path):
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    before = snapshot(db)
+    location = parse_cache.location(db)
+    location.write_bytes(b"\x00garbage" * 5000)
+    summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert summary.parsed == 9 and any("reset" in note for note in summary.notes)
+    assert snapshot(db) == before
+    again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert again.reused == 9
+
+
+def test_parser_version_change_discards_the_cache(corpus, tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    parser = registered()["ctgov_xml"]
+    monkeypatch.setattr(parser, "version", parser.version + 1)
+    summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert (summary.parsed, summary.reused) == (9, 0)
+
+
+def test_small_builds_keep_no_cache_by_default(corpus, tmp_path):
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "w.duckdb"]
