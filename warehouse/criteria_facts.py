@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 
 from warehouse.criteria_patterns import extract_facts, load_themes, tag_themes
+from warehouse.parallel import map_chunks
 
 FACT_SCHEMA = {
     "trial_id": pl.String(), "criterion_type": pl.String(), "ordinal": pl.Int32(), "fact_no": pl.Int32(),
@@ -139,9 +140,15 @@ def age_agreement(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return int(agree), int(total)
 
 
+def _frames(items: list[tuple[str, str, int, str, str | None]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return fact_frame(items), theme_frame(items)
+
+
 def derive(con: duckdb.DuckDBPyConnection) -> None:
     items = read_items(con)
-    facts = fact_frame(items)
+    parts = map_chunks(_frames, items)
+    facts = pl.concat([f for f, _ in parts])
+    themes = pl.concat([t for _, t in parts])
     _insert(con, "criteria_facts", facts, "trial_id, criterion_type, ordinal, fact_no")
     # validation: a fact whose evidence is not a substring of its criterion is dropped
     con.execute(
@@ -149,5 +156,5 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
         "WHERE c.trial_id = f.trial_id AND c.criterion_type = f.criterion_type AND c.ordinal = f.ordinal "
         "AND strpos(c.criterion_text, f.evidence) = 0"
     )
-    _insert(con, "criteria_themes", theme_frame(items), "trial_id, criterion_type, ordinal, theme")
+    _insert(con, "criteria_themes", themes, "trial_id, criterion_type, ordinal, theme")
     con.execute(_WINDOW_SQL)

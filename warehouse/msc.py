@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from warehouse.msc_classify import Arm, Intervention, Profile, TrialText, load_vocab, profile
+from warehouse.parallel import map_chunks
 
 PROFILE_SCHEMA = {
     "trial_id": pl.String(), "cell_source": pl.String(), "donor": pl.String(), "product_type": pl.String(),
@@ -53,9 +54,13 @@ def read_trials(con: duckdb.DuckDBPyConnection) -> list[TrialText]:
     return list(trials.values())
 
 
-def profiles(con: duckdb.DuckDBPyConnection) -> list[Profile]:
+def _profile_chunk(trials: list[TrialText]) -> list[Profile]:
     vocab = load_vocab()
-    return [profile(t, vocab) for t in read_trials(con)]
+    return [profile(t, vocab) for t in trials]
+
+
+def profiles(con: duckdb.DuckDBPyConnection) -> list[Profile]:
+    return [p for chunk in map_chunks(_profile_chunk, read_trials(con), min_items=100) for p in chunk]
 
 
 def frames(results: list[Profile]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
