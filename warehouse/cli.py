@@ -31,14 +31,16 @@ def cli() -> None:
               help="A file or folder of trial documents (repeatable; folders are read recursively).")
 @click.option("--db", required=True, type=click.Path(dir_okay=False), help="The warehouse file to write.")
 @click.option("--workers", type=int, default=None, help="Parser processes (default: one per core).")
+@click.option("--cache/--no-cache", default=None,
+              help="Reuse unchanged documents' parses from <db dir>/.mscwh-cache/ (default: for 64+ documents).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def build(inputs: tuple[str, ...], db: str, workers: int | None, quiet: bool) -> None:
+def build(inputs: tuple[str, ...], db: str, workers: int | None, cache: bool | None, quiet: bool) -> None:
     """Parse every document under the inputs and write the warehouse atomically.
 
     Example: mscwh build --input data/inputs --db data/warehouse.duckdb
     """
     try:
-        summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet)
+        summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet, cache=cache)
     except (build_mod.BuildError, ValidationError, ViewError, OSError) as exc:
         raise click.ClickException(f"no warehouse was written: {exc}") from None
     if not quiet:
