@@ -1,7 +1,7 @@
 """Golden and robustness tests for the non-seed page-layout families (ingest/layouts/*).
 
 FIXTURES ARE CONSTRUCTED, NOT REAL CAPTURES: every page under tests/fixtures/pages_synthetic/ was built
-from /work/shared/PAGE_LAYOUTS.md (§1 summary table, §1b positional rules, §2 lexicon) around a REAL
+from the page-layout field guide (PAGE_LAYOUTS.md §1 summary table, §1b positional rules, §2 lexicon) around a REAL
 trial's values (ClinicalTrials.gov records of corpus/ctgov-classic-msc, the WHO ICTRP portal CSV and the
 EU register download of corpus/machine); see tests/fixtures/pages_synthetic/README.md. Golden values
 below were written by hand from those source records, not pasted from parser output.
