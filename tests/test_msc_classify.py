@@ -8,7 +8,7 @@ from warehouse.msc_classify import Arm, Intervention, TrialText, load_vocab, pro
 def trial(name, description=None, title="", summary=None, arms=(), itype="BIOLOGICAL", other_names=()):
     return TrialText(
         "NCT00000000", brief_title=title, brief_summary=summary,
-        interventions=[Intervention(name, itype, description, list(other_names))],
+        interventions=[Intervention(name, itype, description, other_names=list(other_names))],
         arms=[Arm(label, "EXPERIMENTAL", desc, [name]) for label, desc in arms],
     )
 

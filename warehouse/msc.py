@@ -39,7 +39,7 @@ def read_trials(con: duckdb.DuckDBPyConnection) -> list[TrialText]:
     ).fetchall():
         if tid in trials:
             others = [o.strip() for o in (other or "").split("|") if o.strip()]
-            trials[tid].interventions.append(Intervention(name or "", itype, desc, others))
+            trials[tid].interventions.append(Intervention(name or "", itype, desc, other_names=others))
     links: dict[tuple[str, str], list[str]] = {}
     for tid, label, name in con.execute(
         "SELECT trial_id, arm_label, intervention_name FROM arm_interventions ORDER BY trial_id, arm_label, "

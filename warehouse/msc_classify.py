@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from ingest.model import Arm, Intervention
 from warehouse import msc_dose
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "data" / "vocab"
@@ -46,22 +47,6 @@ _RELEVANT = _rx_words(
     r"mesench|MSC|stromal|\bcells?\b|stem|exosom|vesicle|secretome|conditioned|dose|infus|inject|administ|deliver|"
     r"transplant|transfus|inhal|nebuli|topical|intra|autolog|allogen|marrow|adipose|cord|placent|wharton",
     re.I)
-
-
-@dataclass(slots=True)
-class Intervention:
-    name: str
-    intervention_type: str | None = None
-    description: str | None = None
-    other_names: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Arm:
-    label: str
-    arm_type: str | None = None
-    description: str | None = None
-    intervention_names: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
