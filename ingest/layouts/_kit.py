@@ -450,6 +450,10 @@ def _is_id_label(line: str) -> bool:
     return label_key(line) in _ID_LABELS
 
 
+_URL_LINE_RE = re.compile(r"^[ \t]*(?:source[ \t]+url|url|source|page url|saved from)[ \t]*:[ \t]*(https?://\S+)",
+                          re.I | re.M)
+
+
 def url_of(text: str, path: str | None) -> str | None:
     """The page's source URL: from a sidecar file next to ``path`` or a ``URL:``/``Source:`` line in the text.
 
@@ -467,11 +471,11 @@ def url_of(text: str, path: str | None) -> str | None:
                         return m.group().rstrip("\"',;)>")
             except OSError:
                 continue
-    for line in (text or "").splitlines()[:400]:
-        m = re.match(r"^\s*(?:source\s+url|url|source|page url|saved from)\s*:\s*(https?://\S+)", line, re.I)
-        if m:
-            return m.group(1).rstrip("\"',;)>")
-    return None
+    head = "\n".join((text or "").splitlines()[:400])
+    if "://" not in head:  # every detector asks: skip the line scan for the many pages that quote no URL
+        return None
+    m = _URL_LINE_RE.search(head)
+    return m.group(1).rstrip("\"',;)>") if m else None
 
 
 def id_from_url(url: str | None) -> str | None:
