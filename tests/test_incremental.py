@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def no_derived_steps(request, monkeypatch):
     """Derived tables are other modules' business; these tests are about staging, merging and caching."""
-    if request.node.name != "test_sql_merge_gives_the_rows_of_the_python_merge":
+    if request.node.name not in ("test_sql_merge_gives_the_rows_of_the_python_merge",
+                                 "test_patched_warehouse_equals_a_full_build_with_derived_tables"):
         monkeypatch.setattr(derive, "STEPS", [])
 
 
@@ -40,17 +41,18 @@ def corpus(tmp_path) -> Path:
 
 
 def snapshot(db: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted (a patched warehouse has the rows of a full build, maybe in another order)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
                                             "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
-        return {t: con.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables}
+        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in tables}
     finally:
         con.close()
 
 
 def test_sql_merge_gives_the_rows_of_the_python_merge(tmp_path):
-    """Same rows in the same order, on records that disagree (cross-format), lists, CSV and pages."""
+    """Same rows, on records that disagree (cross-format), lists, CSV and pages."""
     root = tmp_path / "mixed"
     shutil.copytree(FIXTURES / "build", root / "build")
     shutil.copytree(FIXTURES / "ctgov_xml", root / "xml", ignore=shutil.ignore_patterns("*.md"))
@@ -66,7 +68,7 @@ def test_sql_merge_gives_the_rows_of_the_python_merge(tmp_path):
         for table, frame in expected.items():
             cols = ", ".join(f'"{c}"' for c in frame.columns)
             got = con.execute(f'SELECT {cols} FROM "{table}"').fetchall()
-            assert got == [tuple(r) for r in frame.rows()], table
+            assert sorted(got, key=repr) == sorted((tuple(r) for r in frame.rows()), key=repr), table
         assert con.execute("SELECT count(*) FROM field_sources WHERE reason LIKE 'newer last update%'").fetchone()[0]
     finally:
         con.close()
@@ -164,3 +166,43 @@ def test_small_builds_keep_no_cache_by_default(corpus, tmp_path):
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "w.duckdb"]
+
+
+def test_patched_warehouse_equals_a_full_build_with_derived_tables(tmp_path):
+    """Edit one MSC record, delete one, add one and a page of a known trial: only those trials are merged
+    again, and every table (MSC profile, criteria facts, age windows included) equals a full build's."""
+    root = tmp_path / "in"
+    shutil.copytree(FIXTURES / "msc", root / "msc")
+    shutil.copytree(FIXTURES / "build", root / "build")
+    db = tmp_path / "w.duckdb"
+    first = build([str(root)], str(db), workers=1, quiet=True, cache=True)
+    assert not any("patched" in n for n in first.notes)
+    same = build([str(root)], str(db), workers=1, quiet=True, cache=True)
+    assert "patched the previous warehouse: 0 trials changed" in same.notes
+
+    edited = root / "msc" / "NCT01392625.json"
+    record = json.loads(edited.read_bytes())
+    record["InterventionDescription"] = ["Autologous bone marrow mesenchymal stem cells, 2 million cells per kg, "
+                                         "intravenous infusion, 3 times."] * len(record["InterventionDescription"])
+    record["ArmGroupDescription"] = ["Patients receive the cells."] * len(record["ArmGroupDescription"])
+    edited.write_text(json.dumps(record), encoding="utf-8")
+    (root / "msc" / "NCT00836732.json").unlink()
+    shutil.copy(FIXTURES / "criteria_facts/records/NCT03676569.json", root / "msc")
+    shutil.copy(REPO / "data/inputs/seeds/003_a088c8f5c9a0d108.txt", root / "build")  # joins NCT01420432
+    patched = build([str(root)], str(db), workers=1, quiet=True, cache=True)
+    assert "patched the previous warehouse: 4 trials changed" in patched.notes
+    assert patched.parsed == 3
+
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    build([str(root)], str(fresh), workers=1, quiet=True, cache=False)
+    got, want = snapshot(db), snapshot(fresh)
+    assert got.keys() == want.keys()
+    for table in want:
+        assert got[table] == want[table], table
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute("SELECT dose_per_kg, route, n_administrations FROM msc_profile "
+                          "WHERE trial_id = 'NCT01392625'").fetchone()
+    finally:
+        con.close()
+    assert row == (2e6, "intravenous", 3)

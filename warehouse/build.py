@@ -35,8 +35,17 @@ from ingest.model import Identifier, ParsedDocument
 from warehouse import cache as parse_cache
 from warehouse import derive, identity, schema
 from warehouse.discover import InputFile, _open_zip, discover
-from warehouse.merge import Ranker, Source, load_policy, merge, sql_merge
-from warehouse.tables import build_frames
+from warehouse.merge import (
+    SQL_SIGNATURES,
+    TRIAL_TABLES,
+    Ranker,
+    Source,
+    load_policy,
+    merge,
+    sql_fill,
+    sql_rank,
+)
+from warehouse.tables import CHILD_TABLES, build_frames
 
 #: Fewer documents than this are parsed in the main process (worker start-up would cost more).
 PARALLEL_THRESHOLD = 64
@@ -562,12 +571,19 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     con.execute("CREATE OR REPLACE TEMP TABLE _tiers AS SELECT * FROM _tier_rows")
     con.unregister("_tier_rows")
 
-    wcon = duckdb.connect(str(tmp))
-    try:
-        schema.create(wcon)
-    finally:
-        wcon.close()
-    con.execute(f"ATTACH '{tmp}' AS wh")
+    con.execute(sql_rank(policy))
+    con.execute(SQL_SIGNATURES)
+    code = parse_cache.code_fingerprint()
+    patching = _start_patch(con, stage, target, tmp, code)
+    if patching is None:
+        wcon = duckdb.connect(str(tmp))
+        try:
+            schema.create(wcon)
+        finally:
+            wcon.close()
+        con.execute(f"ATTACH '{tmp}' AS wh")
+    else:
+        summary_note = f"patched the previous warehouse: {patching} trials changed"
     try:
         con.execute("""
             INSERT INTO wh.documents (doc_id, path, sha256, format, layout, status, error, size_bytes, n_trials,
@@ -579,10 +595,13 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         con.register("_links", links)
         con.execute("INSERT INTO wh.document_links BY NAME SELECT * FROM _links")
         con.unregister("_links")
-        sql_merge(con, policy)
+        sql_fill(con, policy)
     finally:
         con.execute("DETACH wh")
-    for t in ("_cur", "_map", "_tiers"):
+    # the build id: what the warehouse was built from (documents, their cache entries and verdicts) and with
+    build_id = con.execute("SELECT md5(? || string_agg(concat_ws(chr(31), path, ck, doc_id, error), chr(30) "
+                           "ORDER BY doc_key)) FROM _cur", [code]).fetchone()[0][:16]
+    for t in ("_cur", "_map", "_tiers", "_dirty"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     lap("merge")
 
@@ -590,9 +609,9 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     try:
         wcon.execute("SET preserve_insertion_order = true")
         wcon.execute(f"SET temp_directory = '{spill}'")
-        derive.run_all(wcon)
+        derive.run_all(wcon, prefilled=True)
         lap("derive")
-        schema.record_build_info(wcon, inputs_fingerprint=_fingerprint_shas(shas))
+        schema.record_build_info(wcon, inputs_fingerprint=_fingerprint_shas(shas), build_id=build_id)
         schema.validate(wcon, expected_documents=n)
         summary = _summarize(wcon)
         wcon.execute("CHECKPOINT")
@@ -607,14 +626,56 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     if stage.persistent:
         try:
             stage.finish([c for c in cks if c is not None],
-                         [(items[k].path, sigs[k], shas[k]) for k in range(n) if sigs[k] and cks[k] is not None])
+                         [(items[k].path, sigs[k], shas[k]) for k in range(n) if sigs[k] and cks[k] is not None],
+                         build=(build_id, code))
         except duckdb.Error as exc:
             stage.note = f"parse cache not updated: {exc}"
+    if patching is not None:
+        summary.notes.append(summary_note)
     if stage.note:
         summary.notes.append(stage.note)
     lap("cache")
     summary.phases = phases
     return summary
+
+
+def _start_patch(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, target: Path, tmp: Path,
+                 code: str) -> int | None:
+    """Start the new warehouse as a copy of the previous one, less the trials whose records changed.
+
+    Only when the previous warehouse is the one this cache last installed (same build id), built by the same
+    code, and complete on disk (no write-ahead log). Trials whose signature (``_sigs``) differs, appeared or
+    disappeared are deleted from the copy and ``_src`` keeps only theirs, so the merge re-creates exactly them;
+    documents and page links are rewritten whole. Returns the number of changed trials, or None (full build):
+    the result equals a full build's rows (the order of rows may differ).
+    """
+    if not stage.persistent or not target.is_file() or target.with_name(target.name + ".wal").exists():
+        return None
+    last_id, last_code = stage.last_build()
+    if last_id is None or last_code != code:
+        return None
+    try:
+        old = duckdb.connect(str(target), read_only=True)
+        try:
+            row = old.execute("SELECT value FROM build_info WHERE key = 'build_id'").fetchone()
+        finally:
+            old.close()
+    except duckdb.Error:
+        return None
+    if row is None or row[0] != last_id:
+        return None
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _dirty AS
+        SELECT coalesce(n.trial_id, o.trial_id) AS trial_id FROM _sigs n FULL JOIN trial_sigs o USING (trial_id)
+        WHERE n.sig IS DISTINCT FROM o.sig""")
+    shutil.copyfile(target, tmp)
+    con.execute(f"ATTACH '{tmp}' AS wh")
+    for table in (*TRIAL_TABLES, *CHILD_TABLES):
+        con.execute(f'DELETE FROM wh."{table}" WHERE trial_id IN (SELECT trial_id FROM _dirty)')
+    for table in ("documents", "document_links", "build_info"):
+        con.execute(f'DELETE FROM wh."{table}"')
+    con.execute("DELETE FROM _src WHERE trial_id NOT IN (SELECT trial_id FROM _dirty)")
+    return con.execute("SELECT count(*) FROM _dirty").fetchone()[0]
 
 
 def _fingerprint(docs: list[ParsedDocument]) -> str:

@@ -22,11 +22,14 @@ import pyarrow as pa
 
 from ingest.model import TRIAL_FIELDS, ParsedDocument
 from warehouse.discover import InputFile
+from warehouse.record_derive import DERIVED_COLUMNS, derived_rows
 from warehouse.tables import CHILD_TABLES, _rows, arm_links, as_text
 
 #: Bump when the staging tables change shape: older caches are discarded.
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 CACHE_DIR_NAME = ".mscwh-cache"
+#: Modules of ``warehouse/`` whose code shapes the derived rows kept per record.
+DERIVATION_MODULES = ("record_derive", "msc_classify", "msc_dose", "criteria_patterns", "tables")
 
 _DATE = {n for n in TRIAL_FIELDS if n.endswith("_date")}
 _FLOAT = {"min_age_years", "max_age_years"}
@@ -44,8 +47,12 @@ def _types(name: str) -> tuple[pa.DataType, str]:
         return pa.int32(), "INTEGER"
     if name in _BOOL:
         return pa.bool_(), "BOOLEAN"
-    if name in ("rec", "idx", "ordinal", "n_trials"):
+    if name in ("rec", "idx", "ordinal", "n_trials", "fact_no", "n_administrations"):
         return pa.int32(), "INTEGER"
+    if name in ("low", "high") or name.startswith("dose_") and name != "dose_text":
+        return pa.float64(), "DOUBLE"
+    if name in ("low_inclusive", "high_inclusive", "is_msc"):
+        return pa.bool_(), "BOOLEAN"
     if name in ("size_bytes", "n_rows"):
         return pa.int64(), "BIGINT"
     if name == "path_bound":
@@ -60,6 +67,7 @@ STAGE_COLUMNS: dict[str, list[str]] = {
     "records": ["ck", "rec", *TRIAL_FIELDS, *(f"{n}_text" for n in FLOAT_FIELDS)],
     **{f"s_{table}": ["ck", "rec", "idx", *cols] for table, (_, cols) in CHILD_TABLES.items()},
     "s_arm_links": ["ck", "rec", "idx", "arm_label", "intervention_name"],
+    **{table: ["ck", "rec", "idx", *cols] for table, cols in DERIVED_COLUMNS.items()},
 }
 ROW_TABLES = [t for t in STAGE_COLUMNS if t != "docs"]
 ARROW_SCHEMAS = {t: pa.schema([(c, _types(c)[0]) for c in cols]) for t, cols in STAGE_COLUMNS.items()}
@@ -70,6 +78,7 @@ def _ddl() -> list[str]:
     for table, cols in STAGE_COLUMNS.items():
         out.append(f'CREATE TABLE IF NOT EXISTS "{table}" (' + ", ".join(f'"{c}" {_types(c)[1]}' for c in cols) + ")")
     out.append("CREATE TABLE IF NOT EXISTS stat (path VARCHAR, signature VARCHAR, sha256 VARCHAR)")
+    out.append("CREATE TABLE IF NOT EXISTS trial_sigs (trial_id VARCHAR, sig VARCHAR)")
     out.append("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
     return out
 
@@ -77,15 +86,31 @@ def _ddl() -> list[str]:
 # --- keys -------------------------------------------------------------------------------------------------------
 
 def fingerprint() -> str:
-    """What every cache entry depends on: staging layout, parser names and versions, ``ingest`` source code."""
+    """What every cache entry depends on: staging layout, parser names and versions, the source code of ``ingest``
+    and of the derivations run per record, and their vocabularies."""
     from ingest.base import registered
 
     h = hashlib.sha256(f"stage={STAGE_VERSION};duckdb={duckdb.__version__}\n".encode())
     for name, parser in sorted(registered().items()):
         h.update(f"{name}@{parser.version}\n".encode())
-    root = Path(__file__).resolve().parent.parent / "ingest"
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".json", ".txt")):
-        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    repo = Path(__file__).resolve().parent.parent
+    files = [p for p in (repo / "ingest").rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".json", ".txt")]
+    files += [repo / "warehouse" / f"{name}.py" for name in DERIVATION_MODULES]
+    files += [p for p in (repo / "data" / "vocab").glob("*.yaml")]
+    for path in sorted(files):
+        h.update(str(path.relative_to(repo)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """What a whole warehouse depends on besides its inputs: the cache fingerprint plus every module, SQL file,
+    policy and vocabulary of the build. A warehouse may only be patched by a build with the same value."""
+    repo = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(fingerprint().encode())
+    files = [*(repo / "warehouse").glob("*.py"), *(repo / "sql").rglob("*.sql"), *(repo / "sql").rglob("*.yaml"),
+             *(repo / "data" / "policy").glob("*.yaml")]
+    for path in sorted(files):
+        h.update(str(path.relative_to(repo)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
@@ -135,6 +160,13 @@ def entry_rows(ck: str, doc: ParsedDocument, path_bound: bool) -> dict[str, list
             items = getattr(record, section) or []
             out[f"s_{table}"].extend((ck, rec, i, *row) for i, row in enumerate(_rows(section, items)))
         out["s_arm_links"].extend((ck, rec, i, a, b) for i, (a, b) in enumerate(arm_links(record)))
+        try:
+            derived = derived_rows(record)
+        except Exception as exc:  # noqa: BLE001 - the trial is derived again after the merge
+            doc.warnings.append(f"derived data of {record.trial_id} not computed: {type(exc).__name__}: {exc}")
+            continue
+        for table, rows in derived.items():
+            out[table].extend((ck, rec, *row) for row in rows)
     n_rows = sum(len(v) for v in out.values())
     out["docs"].append((ck, doc.sha256, doc.size, doc.format, doc.layout, doc.error,
                         "\n".join(doc.warnings) or None, len(doc.records), path_bound, n_rows))
@@ -320,9 +352,25 @@ class Stage:
             con.execute("ROLLBACK")
             raise
 
-    def finish(self, keep_keys: list[str], stat_rows: list[tuple[str, str, str]]) -> None:
-        """After a successful build: drop entries the build did not use, record the file signatures."""
+    def last_build(self) -> tuple[str | None, str | None]:
+        """(build id, code fingerprint) of the warehouse the last successful build with this cache installed."""
+        rows = dict(self.connect().execute(
+            "SELECT key, value FROM meta WHERE key IN ('build_id', 'code_fingerprint')").fetchall())
+        return rows.get("build_id"), rows.get("code_fingerprint")
+
+    def finish(self, keep_keys: list[str], stat_rows: list[tuple[str, str, str]],
+               build: tuple[str, str] | None = None) -> None:
+        """After a successful build: drop entries the build did not use, record the file signatures and, with
+        ``build`` = (build id, code fingerprint), the trial signatures in ``_sigs`` that a later build may patch
+        from."""
         con = self.connect()
+        con.execute("BEGIN")
+        con.execute("DELETE FROM meta WHERE key IN ('build_id', 'code_fingerprint')")
+        con.execute("DELETE FROM trial_sigs")
+        if build is not None:
+            con.execute("INSERT INTO trial_sigs SELECT trial_id, sig FROM _sigs ORDER BY trial_id")
+            con.executemany("INSERT INTO meta VALUES (?, ?)", [("build_id", build[0]), ("code_fingerprint", build[1])])
+        con.execute("COMMIT")
         con.register("_keep", pa.table({"ck": pa.array(sorted(set(keep_keys)), pa.string())}))
         con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT ck FROM docs ANTI JOIN _keep USING (ck)")
         con.unregister("_keep")

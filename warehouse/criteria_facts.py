@@ -24,7 +24,7 @@ THEME_SCHEMA = {
 }
 #: An item naming someone other than the participant: its ages do not bound the trial's age window.
 OTHER_PERSON = (r"(?i)\b(?:donors?|parents?|guardians?|care ?givers?|caretakers?|mothers?|fathers?|partners?|"
-                r"spouses?|siblings?|relatives?|family members?|household|contacts?|"
+                r"spouses?|siblings?|relatives?|family members?|household|contacts?|maternal|paternal|"
                 r"legal(?:ly authorized)? representatives?)\b")
 #: Two ages are the same when they differ by less than this (years; months are converted).
 AGE_TOLERANCE = 0.01
@@ -74,6 +74,19 @@ WITH age AS (  -- ages of the participants (not of donors, parents, caregivers�
     SELECT f.*, f.criterion_type || ' ' || f.ordinal || ': ' || f.evidence AS ev
     FROM criteria_facts f JOIN criteria c USING (trial_id, criterion_type, ordinal)
     WHERE f.fact = 'age' AND NOT regexp_matches(c.criterion_text, '{OTHER_PERSON}')
+      -- nor ages defining a subgroup that a rule applies to: "for participants 1 to 18 years of age, …",
+      -- "… in persons over 60 years of age", "(typically age ≥ 13 years)", "women of childbearing potential
+      -- (≥ 10 years of age)", assent of minors
+      AND NOT regexp_matches(c.criterion_text,
+          '(?i)^\\W*for\\s+(?:\\w+\\s+){{0,2}}' ||
+          '(?:participants?|patients?|subjects?|children|persons?|people|adults?|individuals?|those|' ||
+          'women|men|females?|males?|infants?|adolescents?)' ||
+          '\\b|\\bassent\\b')
+      AND NOT regexp_matches(substr(c.criterion_text, 1, strpos(c.criterion_text, f.evidence) - 1),
+          '(?i)(?:\\b(?:for|in|among)\\s+(?:\\w+\\s+){{0,2}}' ||
+          '(?:participants?|patients?|subjects?|children|persons?|people|adults?|individuals?|those|' ||
+          'women|men|females?|males?|infants?|adolescents?)' ||
+          '|\\b(?:typically|usually|generally|often)|child[- ]?bearing potential\\s*\\()\\W*$')
 ),
 incl AS (  -- inclusion ages stated several times are cohorts or restatements: their union
     SELECT trial_id,
@@ -144,7 +157,13 @@ def _frames(items: list[tuple[str, str, int, str, str | None]]) -> tuple[pl.Data
     return fact_frame(items), theme_frame(items)
 
 
-def derive(con: duckdb.DuckDBPyConnection) -> None:
+def derive(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
+    """Facts, themes and age windows; ``prefilled``: facts and themes were copied from the parse workers'
+    rows by the build (:func:`warehouse.merge.sql_derived`), only the age windows remain."""
+    if prefilled:
+        con.execute("DELETE FROM trial_age_window")
+        con.execute(_WINDOW_SQL)
+        return
     items = read_items(con)
     parts = map_chunks(_frames, items)
     facts = pl.concat([f for f, _ in parts])

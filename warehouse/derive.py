@@ -19,6 +19,12 @@ VIEW_STEPS: list[str] = ["view_step"]
 STEPS = MSC_STEPS + CRITERIA_STEPS + VIEW_STEPS
 
 
-def run_all(con: duckdb.DuckDBPyConnection) -> None:
+def run_all(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
+    """Run every step; ``prefilled``: the build already copied the rows its parse workers derived per record,
+    and each step only completes what is missing."""
     for name in STEPS:
-        importlib.import_module(f"warehouse.{name}").derive(con)
+        step = importlib.import_module(f"warehouse.{name}").derive
+        if prefilled and name in MSC_STEPS + CRITERIA_STEPS:
+            step(con, prefilled=True)
+        else:
+            step(con)

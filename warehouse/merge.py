@@ -175,7 +175,7 @@ def _text(name: str) -> str:
     if name.endswith("_date") or name == "enrollment":
         return f'CAST(x."{name}" AS VARCHAR)'
     if name in ("healthy_volunteers", "has_results", "has_dmc"):
-        return f"CASE WHEN x.\"{name}\" THEN 'true' ELSE 'false' END"
+        return f"CASE WHEN x.\"{name}\" THEN 'true' WHEN NOT x.\"{name}\" THEN 'false' END"
     return f'x."{name}"'
 
 
@@ -291,14 +291,15 @@ def sql_field_sources(policy: dict) -> list[str]:
     return out
 
 
-def _pick(table: str) -> str:
+def _pick(table: str, src: str = "_src") -> str:
     """Per trial, the best-ranked record that has rows in staging table ``table``."""
     return f"""(SELECT s.trial_id, arg_min({{'ck': s.ck, 'rec': s.rec, 'doc_id': s.doc_id}}, s.r) AS b
-               FROM _src s JOIN (SELECT DISTINCT ck, rec FROM "{table}") h USING (ck, rec) GROUP BY s.trial_id)"""
+               FROM {src} s SEMI JOIN "{table}" h USING (ck, rec) GROUP BY s.trial_id)"""
 
 
-def sql_children() -> list[str]:
-    """The child tables, the arm↔intervention links and ``document_trials``."""
+def sql_children(src: str = "_src", single: bool = False) -> list[str]:
+    """The child tables, the arm↔intervention links and ``document_trials`` of the trials ranked in ``src``;
+    ``single``: every trial there has one record, whose sections are taken as they are (no pick)."""
     from warehouse.tables import CHILD_TABLES
 
     out = []
@@ -312,33 +313,135 @@ def sql_children() -> list[str]:
                   SELECT s.trial_id, s.doc_id, s.r, c.idx, {picked},
                          row_number() OVER (PARTITION BY s.trial_id, c."{cols[0]}", c."{cols[1]}"
                                             ORDER BY s.r, c.idx) AS k
-                  FROM _src s JOIN "s_{table}" c USING (ck, rec) WHERE c."{cols[0]}" IS DISTINCT FROM s.trial_id)
+                  FROM {src} s JOIN "s_{table}" c USING (ck, rec) WHERE c."{cols[0]}" IS DISTINCT FROM s.trial_id)
                 WHERE k = 1 ORDER BY trial_id, r, idx""")
-            continue
+        elif single:
+            out.append(f"""
+                INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
+                SELECT s.trial_id, {picked}, s.doc_id FROM {src} s JOIN "s_{table}" c USING (ck, rec)
+                ORDER BY s.trial_id, c.idx""")
+        else:
+            out.append(f"""
+                INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
+                SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick(f"s_{table}", src)} p
+                JOIN "s_{table}" c ON c.ck = p.b.ck AND c.rec = p.b.rec ORDER BY p.trial_id, c.idx""")
+    if single:
         out.append(f"""
-            INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
-            SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick(f"s_{table}")} p
-            JOIN "s_{table}" c ON c.ck = p.b.ck AND c.rec = p.b.rec ORDER BY p.trial_id, c.idx""")
+            INSERT INTO wh.arm_interventions (trial_id, arm_label, intervention_name, doc_id)
+            SELECT s.trial_id, l.arm_label, l.intervention_name, s.doc_id FROM {src} s
+            JOIN s_arm_links l USING (ck, rec) ORDER BY s.trial_id, l.idx""")
+    else:
+        out.append(f"""
+            INSERT INTO wh.arm_interventions (trial_id, arm_label, intervention_name, doc_id)
+            SELECT p.trial_id, l.arm_label, l.intervention_name, p.b.doc_id
+            FROM (SELECT trial_id, coalesce(a.b, i.b) AS b FROM {_pick("s_arms", src)} a
+                  FULL JOIN {_pick("s_interventions", src)} i USING (trial_id)) p
+            JOIN s_arm_links l ON l.ck = p.b.ck AND l.rec = p.b.rec ORDER BY p.trial_id, l.idx""")
     out.append(f"""
-        INSERT INTO wh.arm_interventions (trial_id, arm_label, intervention_name, doc_id)
-        SELECT p.trial_id, l.arm_label, l.intervention_name, p.b.doc_id
-        FROM (SELECT trial_id, coalesce(a.b, i.b) AS b FROM {_pick("s_arms")} a
-              FULL JOIN {_pick("s_interventions")} i USING (trial_id)) p
-        JOIN s_arm_links l ON l.ck = p.b.ck AND l.rec = p.b.rec ORDER BY p.trial_id, l.idx""")
-    out.append("""
         INSERT INTO wh.document_trials (doc_id, trial_id, source_trial_id, layout)
         SELECT doc_id, trial_id, source_trial_id, layout FROM (
-          SELECT *, row_number() OVER (PARTITION BY trial_id, doc_id, source_trial_id ORDER BY r) AS k FROM _src)
+          SELECT *, row_number() OVER (PARTITION BY trial_id, doc_id, source_trial_id ORDER BY r) AS k FROM {src})
         WHERE k = 1 ORDER BY trial_id, r""")
     return out
+
+
+def sql_single_trials(policy: dict) -> list[str]:
+    """``trials`` and ``field_sources`` of the trials told by one record (``_one``): its values as they are,
+    each the only one stated (a typed field's type only with its value), in one scan of the records."""
+    typed = policy.get("typed_fields", {})
+    type_of = {v: k for k, v in typed.items()}
+    cols, facts = [], []
+    for i, name in enumerate(TRIAL_FIELDS):
+        if i == 0:
+            continue
+        if name in type_of:
+            f = type_of[name]
+            cols.append(f'CASE WHEN x."{f}" IS NOT NULL THEN x."{name}" END AS "{name}"')
+            facts.append(f"{{'fidx': {i}, 'field': '{name}', 'value': x.\"{name}\", "
+                         f"'is_chosen': x.\"{f}\" IS NOT NULL, "
+                         f"'reason': CASE WHEN x.\"{f}\" IS NOT NULL THEN 'travels with {f}' END}}")
+        else:
+            cols.append(f'x."{name}" AS "{name}"')
+            facts.append(f"{{'fidx': {i}, 'field': '{name}', 'value': {_text(name)}, 'is_chosen': true, "
+                         f"'reason': 'only document stating it'}}")
+    return [f"""
+        INSERT INTO wh.trials BY NAME
+        SELECT s.trial_id AS trial_id, {", ".join(cols)}, CAST(1 AS INTEGER) AS n_documents,
+               s.doc_id AS primary_doc_id
+        FROM _one s JOIN records x USING (ck, rec) ORDER BY s.trial_id""", f"""
+        INSERT INTO wh.field_sources (trial_id, field, doc_id, value, is_chosen, reason)
+        SELECT trial_id, field, doc_id, value, is_chosen, reason FROM (
+          SELECT s.trial_id, s.doc_id, unnest([{", ".join(facts)}], recursive := true)
+          FROM _one s JOIN records x USING (ck, rec))
+        WHERE value IS NOT NULL ORDER BY trial_id, fidx"""]
+
+
+def sql_derived() -> list[str]:
+    """Derived rows computed per record by the parse workers (:mod:`warehouse.record_derive`): criteria facts and
+    themes of the record whose criteria were chosen, and the MSC profile of every trial told by one record alone
+    (``trials.is_msc`` stays NULL for the others, which the ``msc`` step derives from their merged rows)."""
+    out = []
+    for table, cols in (("criteria_facts", ["criterion_type", "ordinal", "fact_no", "fact", "low", "high",
+                                            "low_inclusive", "high_inclusive", "unit", "evidence"]),
+                        ("criteria_themes", ["criterion_type", "ordinal", "theme", "matched"])):
+        names = ", ".join(f'"{c}"' for c in cols)
+        picked = ", ".join(f'f."{c}"' for c in cols)
+        out.append(f"""
+            INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
+            SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick("s_criteria")} p
+            JOIN "s_{table}" f ON f.ck = p.b.ck AND f.rec = p.b.rec ORDER BY p.trial_id, f.idx""")
+        out.append(f"""
+            INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
+            SELECT s.trial_id, {picked}, s.doc_id FROM _one s JOIN "s_{table}" f USING (ck, rec)
+            ORDER BY s.trial_id, f.idx""")
+    out.append("""
+        UPDATE wh.trials SET is_msc = m.is_msc
+        FROM _one s JOIN s_msc m USING (ck, rec) WHERE wh.trials.trial_id = s.trial_id""")
+    out.append("""
+        INSERT INTO wh.msc_profile BY NAME
+        SELECT s.trial_id, m.* EXCLUDE (ck, rec, idx, is_msc) FROM _one s JOIN s_msc m USING (ck, rec)
+        WHERE m.is_msc ORDER BY s.trial_id""")
+    out.append("""
+        INSERT INTO wh.msc_doses BY NAME
+        SELECT s.trial_id, d.* EXCLUDE (ck, rec, idx) FROM _one s JOIN s_msc_doses d USING (ck, rec)
+        ORDER BY s.trial_id, d.arm_label, d.idx""")
+    return out
+
+
+#: Trial-keyed tables of the warehouse (every row belongs to one trial).
+TRIAL_TABLES = ("trials", "field_sources", "arm_interventions", "document_trials", "criteria_facts",
+                "criteria_themes", "trial_age_window", "msc_profile", "msc_doses")
+
+#: Per trial, what its merge depends on: its records (cache entry, record number, document id and path, the id
+#: the record gave, format) in rank order. An unchanged signature means unchanged merged rows.
+SQL_SIGNATURES = """
+    CREATE OR REPLACE TEMP TABLE _sigs AS
+    SELECT trial_id, md5(string_agg(concat_ws(chr(31), ck, rec, doc_id, path, source_trial_id, format, layout),
+                                    chr(30) ORDER BY r)) AS sig
+    FROM _src GROUP BY trial_id"""
 
 
 def sql_merge(con, policy: dict) -> None:
     """Fill the attached warehouse ``wh`` from the staging tables (see the comment above)."""
     con.execute(sql_rank(policy))
-    con.execute(sql_trials(policy))
-    for stmt in sql_field_sources(policy):
+    sql_fill(con, policy)
+
+
+#: Trials told by one record (``_one``) are taken as they are; only the others (left in ``_src``) are ranked.
+SQL_SPLIT = [
+    """CREATE OR REPLACE TEMP TABLE _one AS SELECT * FROM _src
+       WHERE trial_id IN (SELECT trial_id FROM _src GROUP BY trial_id HAVING count(*) = 1)""",
+    "DELETE FROM _src WHERE trial_id IN (SELECT trial_id FROM _one)",
+]
+
+
+def sql_fill(con, policy: dict) -> None:
+    """Fill ``wh`` with the trials of the ranked records in ``_src`` (made by :func:`sql_rank`), then drop it."""
+    for stmt in SQL_SPLIT:
         con.execute(stmt)
-    for stmt in sql_children():
+    statements = [sql_trials(policy), *sql_field_sources(policy), *sql_children(),
+                  *sql_single_trials(policy), *sql_children("_one", single=True), *sql_derived()]
+    for stmt in statements:
         con.execute(stmt)
     con.execute("DROP TABLE _src")
+    con.execute("DROP TABLE _one")

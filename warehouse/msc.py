@@ -25,12 +25,13 @@ DOSES_SCHEMA = {
 }
 
 
-def read_trials(con: duckdb.DuckDBPyConnection) -> list[TrialText]:
-    """Every trial with its interventions and arms (arm → intervention links), in trial_id order."""
+def read_trials(con: duckdb.DuckDBPyConnection, where: str = "true") -> list[TrialText]:
+    """Every trial (``where``: a condition on ``trials``) with its interventions and arms (arm → intervention
+    links), in trial_id order."""
     trials: dict[str, TrialText] = {}
     for tid, bt, ot, bs, dd, st in con.execute(
         "SELECT trial_id, brief_title, official_title, brief_summary, detailed_description, study_type "
-        "FROM trials ORDER BY trial_id"
+        f"FROM trials WHERE {where} ORDER BY trial_id"
     ).fetchall():
         trials[tid] = TrialText(tid, bt, ot, bs, dd, st)
     for tid, name, itype, desc, other in con.execute(
@@ -59,8 +60,8 @@ def _profile_chunk(trials: list[TrialText]) -> list[Profile]:
     return [profile(t, vocab) for t in trials]
 
 
-def profiles(con: duckdb.DuckDBPyConnection) -> list[Profile]:
-    return [p for chunk in map_chunks(_profile_chunk, read_trials(con), min_items=100) for p in chunk]
+def profiles(con: duckdb.DuckDBPyConnection, where: str = "true") -> list[Profile]:
+    return [p for chunk in map_chunks(_profile_chunk, read_trials(con, where), min_items=100) for p in chunk]
 
 
 def frames(results: list[Profile]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -77,15 +78,21 @@ def frames(results: list[Profile]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataF
     return flags.sort("trial_id"), prof.sort("trial_id"), doses.sort(["trial_id", "arm_label"])
 
 
-def derive(con: duckdb.DuckDBPyConnection) -> None:
-    flags, prof, doses = frames(profiles(con))
+def derive(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
+    """Profile every trial; ``prefilled``: only the trials the build left without one (``is_msc`` NULL: trials
+    told by several records, see :func:`warehouse.merge.sql_derived`)."""
+    where = "is_msc IS NULL" if prefilled else "true"
+    if prefilled and not con.execute(f"SELECT count(*) FROM trials WHERE {where}").fetchone()[0]:
+        return
+    flags, prof, doses = frames(profiles(con, where))
     con.register("_msc_flags", flags.to_arrow())
     try:
         con.execute("UPDATE trials SET is_msc = f.is_msc FROM _msc_flags f WHERE trials.trial_id = f.trial_id")
     finally:
         con.unregister("_msc_flags")
     for table, frame in (("msc_profile", prof), ("msc_doses", doses)):
-        con.execute(f"DELETE FROM {table}")
+        if not prefilled:
+            con.execute(f"DELETE FROM {table}")
         con.register("_msc_frame", frame.to_arrow())
         try:
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _msc_frame")
