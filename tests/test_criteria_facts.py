@@ -161,3 +161,26 @@ def test_build_end_to_end(tmp_path):
                                            "inclusion 2: between 3 and 18 years old", 3.0, 18.0, None)
     assert _window(con, "NCT04785027") == (18.0, 65.0, True, True, "structured", None, 18.0, 65.0, True)
     assert age_agreement(con) == (1, 2)
+
+
+def test_two_bounds_joined_by_and():
+    # NCT01624779 exclusion 1: not "19 years and over"
+    assert [(f.low, f.high, f.low_inclusive, f.high_inclusive, f.evidence)
+            for f in extract_facts("Patient who is under 19 years and over 70years")] == [
+        (None, 19.0, None, False, "under 19 years"), (70.0, None, False, None, "over 70years")]
+    # NCT05061030 inclusion 3 (excerpt): a second range joined by "and" keeps its unit
+    assert [(f.low, f.high) for f in extract_facts("stratified by age (12-21 and 7-11 years, respectively)")] == [
+        (12.0, 21.0), (7.0, 11.0)]
+
+
+def test_window_ignores_subgroup_ages():
+    con = duckdb.connect()
+    schema.create(con)
+    con.execute("INSERT INTO trials (trial_id, min_age_years, max_age_years) VALUES ('NCT02957552', 0.1533, 18.0)")
+    # real items: the exclusion's "children older than 6 years" qualifies a lung function test
+    con.execute("""INSERT INTO criteria VALUES
+        ('NCT02957552', 'inclusion', 2, 'age ≥ 8 weeks and ≤ 18 years', 'd'),
+        ('NCT02957552', 'exclusion', 9, 'Reduced pulmonary function (lung function test in children older '
+         || 'than 6 years: FEV1 and FVC < 70% of age-appropriate norm)', 'd')""")
+    derive(con)
+    assert _window(con, "NCT02957552")[6:] == (0.1533, 18.0, True)

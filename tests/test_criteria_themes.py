@@ -59,3 +59,23 @@ def test_a_user_vocabulary_extends_without_code():
     assert tag_themes("Current smoker (>10 cigarettes per day)", themes) == [
         ("smoking", "cigarettes per day|smoker")]
     assert tag_themes("Enrolled in a smoking cessation programme", themes) == []
+
+
+def test_precision_and_recall_on_a_labelled_sample():
+    sample = yaml.safe_load((FIXTURES / "labelled_sample.yaml").read_text(encoding="utf-8"))
+    tp = fp = fn = 0
+    for item in sample:
+        want = set(item["themes"])
+        got = {t for t, _ in tag_themes(item["text"], criterion_type=item["criterion_type"])}
+        tp, fp, fn = tp + len(want & got), fp + len(got - want), fn + len(want - got)
+    assert tp / (tp + fp) >= 0.9 and tp / (tp + fn) >= 0.85, (tp, fp, fn)
+
+
+def test_synonyms_real_records_use():
+    assert [t for t, _ in tag_themes("Pregnant or nursing")] == ["pregnancy_lactation"]
+    assert tag_themes("Resident of a nursing home") == []
+    assert [t for t, _ in tag_themes("Use of any tumor necrosis factor (TNF) inhibitor therapy within 1 yr")] == [
+        "immunosuppression"]
+    # the study's own cells are not a prior cell therapy
+    assert [t for t, _ in tag_themes("Unwilling to use contraception for at least 2 months after MSC infusion")] == [
+        "contraception"]

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from re import _parser  # the standard library's regex parser: prefilters are derived from patterns
 
 import yaml
 
@@ -113,6 +114,125 @@ def _number(text: str) -> float | None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Prefilters: the literal words a pattern's matches must start with (derived from the regex, no user input)
+# ---------------------------------------------------------------------------------------------------------------
+
+_KEY = 5                      # characters of a word used as its key
+_WORD_RE = re.compile(r"\w+")
+_WORDISH = re.compile(r"\w")
+
+
+@dataclass(frozen=True, slots=True)
+class _Gate:
+    """Necessary condition for a pattern to match: a word with one of ``keys`` (the word's first ``_KEY``
+    characters, or the whole word when shorter) starts a match, or one of ``substrings`` occurs in the text."""
+
+    keys: frozenset[str]
+    substrings: tuple[str, ...]
+
+    def passes(self, low: str, keys: set[str]) -> bool:
+        return not self.keys.isdisjoint(keys) or any(s in low for s in self.substrings)
+
+
+def _walk(seq: list, cur: str, bounded: bool, depth: int) -> set[tuple[str, bool, bool]] | None:
+    """(literal start, whole word?, starts a word?) of every way ``seq`` can begin; None when unknown."""
+    if depth > 80:
+        return None
+    if len(cur) >= _KEY:
+        return {(cur[:_KEY], False, bounded)}
+    if not seq:
+        return {(cur, False, bounded)} if cur else None
+    (op, av), rest = seq[0], seq[1:]
+    name = str(op)
+
+    def end() -> set[tuple[str, bool, bool]] | None:
+        return {(cur, True, bounded)} if cur else None
+
+    if name == "LITERAL":
+        ch = chr(av).lower()
+        return _walk(rest, cur + ch, bounded, depth + 1) if _WORDISH.fullmatch(ch) else end()
+    if name == "IN":
+        chars: list[str] = []
+        stop = False
+        for iop, iav in av:
+            iname = str(iop)
+            if iname == "LITERAL":
+                chars.append(chr(iav).lower())
+            elif iname == "RANGE" and iav[1] - iav[0] <= 10:
+                chars.extend(chr(c).lower() for c in range(iav[0], iav[1] + 1))
+            elif iname == "CATEGORY" and str(iav) in ("CATEGORY_SPACE", "CATEGORY_NOT_WORD"):
+                stop = True
+            else:
+                return None
+        out: set[tuple[str, bool, bool]] = set()
+        for ch in dict.fromkeys(chars):
+            if _WORDISH.fullmatch(ch):
+                sub = _walk(rest, cur + ch, bounded, depth + 1)
+            else:
+                sub = end()
+            if sub is None:
+                return None
+            out |= sub
+        if stop:
+            sub = end()
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    if name == "CATEGORY":
+        return end() if str(av) in ("CATEGORY_SPACE", "CATEGORY_NOT_WORD") else None
+    if name == "AT":
+        if cur:
+            return end() if str(av) == "AT_BOUNDARY" else _walk(rest, cur, bounded, depth + 1)
+        return _walk(rest, cur, bounded or str(av) == "AT_BOUNDARY", depth + 1)
+    if name in ("ASSERT", "ASSERT_NOT"):
+        direction, sub_p = av
+        word = [(str(o), str(a)) for o, a in sub_p] == [("IN", "[(CATEGORY, CATEGORY_WORD)]")]
+        if name == "ASSERT_NOT" and word:
+            if direction == 1 and cur:
+                return end()
+            if direction == -1 and not cur:
+                return _walk(rest, cur, True, depth + 1)
+        return _walk(rest, cur, bounded, depth + 1)
+    if name == "SUBPATTERN":
+        return _walk(list(av[-1]) + rest, cur, bounded, depth + 1)
+    if name == "BRANCH":
+        out = set()
+        for alt in av[1]:
+            sub = _walk(list(alt) + rest, cur, bounded, depth + 1)
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        lo, hi, body = av
+        again = [(op, (max(lo - 1, 0), hi - 1, body))] if hi > 1 else []
+        take = _walk(list(body) + again + rest, cur, bounded, depth + 1)
+        if lo > 0 or take is None:
+            return take
+        skip = _walk(rest, cur, bounded, depth + 1)
+        return None if skip is None else take | skip
+    return None
+
+
+def _gate(pattern: re.Pattern[str]) -> _Gate | None:
+    """The prefilter of a case-insensitive pattern, or None when its matches cannot be reduced to words."""
+    try:
+        starts = _walk(list(_parser.parse(pattern.pattern, pattern.flags)), "", False, 0)
+    except (RecursionError, re.error):
+        return None
+    if not starts:
+        return None
+    keys = {s for s, whole, bounded in starts if bounded and (whole or len(s) >= _KEY)}
+    subs = {s for s, whole, bounded in starts if not (bounded and (whole or len(s) >= _KEY))}
+    return _Gate(frozenset(keys), tuple(sorted(subs)))
+
+
+def _word_keys(low: str) -> set[str]:
+    return {w[:_KEY] for w in _WORD_RE.findall(low)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Constraint grammar
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -144,6 +264,8 @@ class _Grammar:
 
     def __init__(self, val: str, unit: str, unit_required: bool = False, time: bool = False) -> None:
         self.time = time
+        # what every constraint starts with (a range word, an operator or a value): a cheap first test
+        self.start = re.compile(rf"(?:between|from|ranged?|ranging|in\s+the\s+range|range|{_OP_ANY}|{val})", re.I)
         u = f"(?:\\s*(?P<{{n}}>{unit}))"
         uo = u + ("" if unit_required else "?")
         sep = r"(?:-+|–|—|−|~|～|_|to|and|until|through|till|thru|up\s+to)"
@@ -180,6 +302,8 @@ class _Grammar:
 
     def parse(self, text: str, pos: int, allow_bare: bool = False) -> _Bound | None:
         """The longest constraint starting exactly at ``pos``."""
+        if not self.start.match(text, pos):
+            return None
         found: list[_Bound] = []
         m = self.range.match(text, pos)
         if m:
@@ -244,6 +368,8 @@ _ENUM = re.compile(
     re.I,
 )
 
+_TOKEN = re.compile(r"[^\W_]+|\S")  # word-boundary starts: runs of letters/digits and single other characters
+_HAS_DIGIT = re.compile(r"\d")
 _STOP = re.compile(r"[;；。\n]|\.\s|\.$|,\s*(?:and\s+|or\s+)?(?=[A-Za-z]{2,}[^,;]{0,30}[<>≤≥=])")
 
 
@@ -265,6 +391,29 @@ class _Spec:
 
 def _rx(p: str) -> re.Pattern[str]:
     return re.compile(p, re.I)
+
+
+def _lc(p: re.Pattern[str]) -> re.Pattern[str]:
+    """The twin of a case-insensitive pattern for lowercased text (case-sensitive matching is several times
+    faster); escapes such as ``\\S`` are kept as written."""
+    out: list[str] = []
+    i = 0
+    while i < len(p.pattern):
+        if p.pattern[i] == "\\":
+            out.append(p.pattern[i:i + 2])
+            i += 2
+        else:
+            out.append(p.pattern[i].lower())
+            i += 1
+    return re.compile("".join(out).replace("(?p<", "(?P<").replace("(?p=", "(?P="), p.flags & ~re.I)
+
+
+def _lower(text: str) -> str:
+    """``text`` lowercased character by character, so that positions in both are the same."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
 
 
 _KL_CTX = _rx(r"kellgren|\bK\s*[-/&]?\s*L\b|\bK\s*&\s*L\b")
@@ -329,7 +478,17 @@ _DURATION_CUE = _rx(r"\b(?:for|since|within|duration|history|last|past|previous|
                     r"during|expectancy|lived|period|follow|diagnosed|onset|injury)\b[^,;]*$")
 
 
+_PERSON_GATE = _gate(_PERSON)
+# lowercase twins of the patterns searched over whole texts (see _lc)
+_AGE_ANCHOR_LC, _AGE_SKIP_LC, _PERSON_LC, _YOUNG_LC, _DURATION_CUE_LC = (
+    _lc(p) for p in (_AGE_ANCHOR, _AGE_SKIP, _PERSON, _YOUNG, _DURATION_CUE))
+_UNIT_YEARS_MONTHS = _rx(r"(?:y|mo)")
+_UNIT_OLD = _rx(r"old|age")
+_UNIT_SHORT = _rx(r"(?:mo|w|d|h)")
+_UNIT_Y_MO_W_D = _rx(r"(?:y|mo|w|d)")
+_UNIT_Y_MO = _rx(r"\d\s*(?:y|mo)")
 _OP_AGE = re.compile(rf"(?P<op>{_OP_ANY})\s*(?:the\s+)?age\s+(?:of\s+)?(?P<v>{_NUM})(?![.,]?\d)", re.I)
+_OP_AGE_LC = _lc(_OP_AGE)
 
 
 def _to_years(value: float | None, unit: str | None) -> float | None:
@@ -352,22 +511,22 @@ def _to_years(value: float | None, unit: str | None) -> float | None:
 def _scan(text: str, start: int, limit: int, grammar: _Grammar, bare: bool) -> _Bound | None:
     """The first constraint after ``start`` within ``limit`` characters of filler (no digits, no clause break)."""
     end = min(len(text), start + limit + 1)
-    p = start
-    while p < end:
-        ch = text[p]
-        if _STOP.match(text, p) and p > start:
+    stop = _STOP.search(text, start + 1) if start + 1 < end else None
+    if stop is not None and stop.start() < end:
+        end = stop.start()
+    mid_word = 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum()
+    for m in _TOKEN.finditer(text, start, end):
+        p = m.start()
+        if not (mid_word and p == start):  # a token start is a word boundary, except inside the first word
+            b = grammar.parse(text, p, allow_bare=bare)
+            if b is not None:
+                return b
+        if _HAS_DIGIT.search(text, p, m.end()):
             return None
-        if not ch.isspace():
-            prev = text[p - 1] if p > 0 else " "
-            boundary = not (prev.isalnum() and ch.isalnum())
-            if boundary:
-                b = grammar.parse(text, p, allow_bare=bare)
-                if b is not None:
-                    return b
-            if ch.isdigit():
-                return None
-        p += 1
     return None
+
+
+_JOIN = _rx(r"\s*(?:,\s*)?(?:or|and/or|and|,)\s+")
 
 
 def _chain(text: str, bound: _Bound, grammar: _Grammar) -> list[_Bound]:
@@ -375,11 +534,12 @@ def _chain(text: str, bound: _Bound, grammar: _Grammar) -> list[_Bound]:
     out: list[_Bound] = []
     pos = bound.end
     while True:
-        m = re.compile(r"\s*(?:,\s*)?(?:or|and/or|and|,)\s+", re.I).match(text, pos)
+        m = _JOIN.match(text, pos)
         if not m:
             break
         nxt = grammar.single.match(text, m.end())
-        if not nxt:
+        rng = None if nxt else grammar.range.match(text, m.end())
+        if not nxt and not (rng and rng.group("u2")):  # "12-21 and 7-11 years": a range needs its unit
             break
         b = grammar.parse(text, m.end())
         if b is None:
@@ -392,26 +552,40 @@ def _chain(text: str, bound: _Bound, grammar: _Grammar) -> list[_Bound]:
 _NUMBER_START = re.compile(r"(?<![\w.,])\d")
 
 
+#: what a constraint starts with: a range word, an operator or a number
+_PARSE_START = re.compile(rf"(?:between|from|ranged?|ranging|in\s+the\s+range|range|{_OP_ANY}|{_NUM})", re.I)
+
+
 def _starts_near_numbers(text: str, reach: int = 40) -> list[int]:
-    """Token starts at most ``reach`` characters before a number (where a constraint can begin)."""
-    out: set[int] = set()
-    for m in _NUMBER_START.finditer(text):
-        q = m.start()
-        for p in range(max(0, q - reach), q + 1):
-            if not text[p].isspace() and (p == 0 or not (text[p - 1].isalnum() and text[p].isalnum())):
-                out.add(p)
-    return sorted(out)
+    """Token starts at most ``reach`` characters before a number where a constraint can begin."""
+    nums = [m.start() for m in _NUMBER_START.finditer(text)]
+    out: list[int] = []
+    j = 0
+    for m in _TOKEN.finditer(text):
+        p = m.start()
+        while j < len(nums) and nums[j] < p:
+            j += 1
+        if j == len(nums):
+            break
+        if nums[j] - p <= reach and _PARSE_START.match(text, p):
+            out.append(p)
+    return out
 
 
 _LIST_MARKER = re.compile(r"(?:^|(?<=[\s;；,，:：]))\d{1,2}[.．、](?=\d{2}\s*(?:-|~|to|years|岁))", re.I)
 _AFTER_EVENT = re.compile(r"\s*(?:after|post|since|from|before|ago|prior|following)\b", re.I)
 
 
-def _age_facts(text: str) -> list[Fact]:
+def _age_facts(text: str, low: str, keys: set[str]) -> list[Fact]:
     original = text
+    if not ("age" in low or "aging" in low or "old" in low or "year" in low or "yr" in low
+            or _PERSON_GATE.passes(low, keys)):
+        return []  # no rule below can match
     # "2.18 to 65 years old" in "1.… 2.18 to 65 years old 3.…": the "2." is a list number (same length mask)
     text = _LIST_MARKER.sub(lambda m: " " * len(m.group(0)), text)
-    found = _age_bounds(text)
+    if text is not original:
+        low = _lower(text)
+    found = _age_bounds(text, low, keys)
     facts = []
     for b in _dedupe([b for b in found if not _AFTER_EVENT.match(text, b.end)]):
         unit = b.unit or "years"
@@ -420,12 +594,16 @@ def _age_facts(text: str) -> list[Fact]:
     return facts
 
 
-def _age_bounds(text: str) -> list[_Bound]:
+def _age_bounds(text: str, low: str, keys: set[str]) -> list[_Bound]:
     found: list[_Bound] = []
-    starts = _starts_near_numbers(text)
+    # each rule runs only when the words it needs are in the text
+    has_age = "age" in low
+    by_person = _PERSON_GATE.passes(low, keys) and _UNIT_Y_MO.search(text) is not None
+    before_tail = has_age or "old" in low
+    starts = _starts_near_numbers(text) if by_person or before_tail else []
     # 1. after an "age" word: "Age 18-70", "aged ≥ 18 years", "age ? 18 years", "ages between 40 and 75"
-    for m in _AGE_ANCHOR.finditer(text):
-        if _AGE_SKIP.search(text[max(0, m.start() - 25): m.start()]) or _AGE_NOT_AFTER.match(text, m.end()):
+    for m in _AGE_ANCHOR_LC.finditer(low) if has_age or "aging" in low else ():
+        if _AGE_SKIP_LC.search(low[max(0, m.start() - 25): m.start()]) or _AGE_NOT_AFTER.match(text, m.end()):
             continue
         b = _scan(text, m.end(), 22, _AGE, bare=True)
         if b is None:
@@ -434,42 +612,42 @@ def _age_bounds(text: str) -> list[_Bound]:
             tail = _AGE_TAIL.match(text, b.end)
             if not tail:
                 continue
-        if b.unit and not re.match(r"(?:y|mo|w|d)", b.unit, re.I):
+        if b.unit and not _UNIT_Y_MO_W_D.match(b.unit):
             continue
         b.start = m.start()
         found.append(b)
         found.extend(_chain(text, b, _AGE))
     # 2. after a person: "Patients over 18 years", "Men and women ≥ 18 years", "subjects 18 years or older"
-    for p in starts:
-        if p == 0 or text[p - 1].isalnum() or not _PERSON.search(text[max(0, p - 60): p]):
+    for p in starts if by_person else ():
+        if p == 0 or text[p - 1].isalnum() or not _PERSON_LC.search(low[max(0, p - 60): p]):
             continue
         b = _AGE_UNIT_REQ.parse(text, p)
-        if b is None or b.unit is None or not re.match(r"(?:y|mo)", b.unit, re.I):
+        if b is None or b.unit is None or not _UNIT_YEARS_MONTHS.match(b.unit):
             continue
         if b.low == b.high:
             continue
         found.append(b)
         found.extend(_chain(text, b, _AGE))
     # 3. before "years old" / "of age": "18-60 years of age", ">=40 years of age", "30-70 years old"
-    for p in starts:
+    for p in starts if before_tail else ():
         b = _AGE_UNIT_REQ.parse(text, p) or _AGE.parse(text, p)
         if b is None:
             continue
         tail = _AGE_TAIL.match(text, b.end)
-        unit_tail = b.unit and re.search(r"old|age", b.unit, re.I)
+        unit_tail = b.unit and _UNIT_OLD.search(b.unit)
         if not (tail or unit_tail):
             continue
         if b.low is not None and b.low == b.high:
             continue
-        if _DURATION_CUE.search(text[max(0, p - 30): p]) and not _AGE_ANCHOR.search(text[max(0, p - 30): p]):
+        if _DURATION_CUE_LC.search(low[max(0, p - 30): p]) and not _AGE_ANCHOR_LC.search(low[max(0, p - 30): p]):
             continue
-        if b.unit and re.match(r"(?:mo|w|d|h)", b.unit, re.I) and not _YOUNG.search(text[max(0, p - 50): p]):
+        if b.unit and _UNIT_SHORT.match(b.unit) and not _YOUNG_LC.search(low[max(0, p - 50): p]):
             continue  # "myocardial infarction less than 3 month old": the event's age, not the participant's
         if tail:
             b.end = tail.end()
         found.append(b)
     # 4. "under the age of 18", "over age 65"
-    for m in _OP_AGE.finditer(text):
+    for m in _OP_AGE_LC.finditer(low) if has_age else ():
         b = _AGE.parse(text, m.start("v"))
         k = _op_kind(m.group("op"))
         v = _number(m.group("v"))
@@ -482,16 +660,31 @@ def _age_bounds(text: str) -> list[_Bound]:
         else:
             found.append(_Bound(None, v, None, k == "le", unit, m.start(), end))
     # 5. "18 years or older" anywhere; "3 years and older"
-    for m in re.finditer(rf"(?<![\w.,])({_NUM})\s*(?:years?|yrs?)\.?\s*(?:of\s+age\s+)?(?:or|and|&)\s+(?:older|over|"
-                         rf"above)\b|(?<![\w.,])({_NUM})\s*(?:years?|yrs?)\.?\s*(?:of\s+age\s+)?(?:or|and|&)\s+"
-                         rf"(?:younger|under)\b", text, re.I):
-        if _DURATION_CUE.search(text[max(0, m.start() - 30): m.start()]):
+    for m in _YEARS_OR_OLDER_LC.finditer(low) if "year" in low or "yr" in low else ():
+        if _DURATION_CUE_LC.search(low[max(0, m.start() - 30): m.start()]):
             continue
-        if re.search(r"older|over|above", m.group(0), re.I):
+        op = _OP_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        if op is not None:
+            # "under 19 years and over 70 years": two bounds, not "19 years and over"
+            b = _AGE_UNIT_REQ.parse(text, op.start())
+            if b is not None and b.unit and _UNIT_YEARS_MONTHS.match(b.unit):
+                found.append(b)
+                found.extend(_chain(text, b, _AGE))
+            continue
+        if m.group(1) is not None:
             found.append(_Bound(_number(m.group(1)), None, True, None, "years", m.start(), m.end()))
         else:
             found.append(_Bound(None, _number(m.group(2)), None, True, "years", m.start(), m.end()))
     return found
+
+
+_YEARS_OR_OLDER = re.compile(
+    rf"(?<![\w.,])({_NUM})\s*(?:years?|yrs?)\.?\s*(?:of\s+age\s+)?(?:or|and|&)\s+(?:older|over|above)\b|"
+    rf"(?<![\w.,])({_NUM})\s*(?:years?|yrs?)\.?\s*(?:of\s+age\s+)?(?:or|and|&)\s+(?:younger|under)\b",
+    re.I,
+)
+
+_YEARS_OR_OLDER_LC = _lc(_YEARS_OR_OLDER)
 
 
 def _dedupe(bounds: list[_Bound]) -> list[_Bound]:
@@ -526,7 +719,7 @@ _NOT_WASHOUT = _rx(r"\b(?:pregnan\w*|abuse|dependence|addiction|anticipated|plan
 _WITHIN = re.compile(
     r"(?:(?:within|in|during|over)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*|"
     r"(?:=<|≤|<=)\s*)"
-    rf"(?P<v>{_NUM}|{_WORDNUM})\s*(?:\(\d+\)\s*)?(?P<u>years?|months?|weeks?|days?|hours?|hrs?)\b"
+    rf"(?P<v>{_NUM}|{_WORDNUM})\s*(?:\(\d+\)\s*)?(?P<u>years?|yrs?|months?|weeks?|days?|hours?|hrs?)\b"
     r"(?:\s+(?:prior\s+to|before|of|preceding|from)\b)?",
     re.I,
 )
@@ -555,22 +748,29 @@ _DURATION_POST = re.compile(
 )
 
 
-def _duration_facts(text: str) -> list[Fact]:
+_NOT_DISEASE = _rx(r"study|trial|participation|follow")
+_TREATMENT_LC, _NOT_WASHOUT_LC, _WITHIN_LC, _SINCE_LC, _DURATION_ANCHOR_LC, _DIAG_WITHIN_LC, _DURATION_POST_LC = (
+    _lc(p) for p in (_TREATMENT, _NOT_WASHOUT, _WITHIN, _SINCE, _DURATION_ANCHOR, _DIAG_WITHIN, _DURATION_POST))
+
+
+def _duration_facts(text: str, low: str) -> list[Fact]:
     found: list[tuple[str, _Bound]] = []
-    for m in _DURATION_ANCHOR.finditer(text):
+    has_duration = "duration" in low
+    for m in _DURATION_ANCHOR_LC.finditer(low) if has_duration or "for" in low else ():
         between = m.group(0)
-        if _TREATMENT.search(between) and not re.search(r"duration", between, re.I):
+        if _TREATMENT_LC.search(between) and "duration" not in between:
             continue
         b = _scan(text, m.end(), 30, _TIME, bare=False)
-        if b is None or not b.unit or not re.match(r"(?:y|mo|w|d)", b.unit, re.I):
+        if b is None or not b.unit or not _UNIT_Y_MO_W_D.match(b.unit):
             continue
-        if re.search(r"study|trial|participation|follow", text[m.start(): b.start], re.I):
+        if _NOT_DISEASE.search(text, m.start(), b.start):
             continue
         b.start = m.start()
         found.append(("disease_duration", b))
-    for m in _DURATION_POST.finditer(text):
+    post = has_duration or any(w in low for w in ("onset", "injur", "diagnos", "stroke", "symptom"))
+    for m in _DURATION_POST_LC.finditer(low) if post else ():
         v = _number(m.group("v") or m.group("v2"))
-        u = m.group("u") or m.group("u2")
+        u = text[m.start("u"):m.end("u")] if m.group("u") else text[m.start("u2"):m.end("u2")]
         op = _OP_BEFORE.search(text, max(0, m.start() - 40), m.start())
         if v is None or (m.group("v2") and not op):
             continue
@@ -583,32 +783,35 @@ def _duration_facts(text: str) -> list[Fact]:
         else:
             b = _Bound(v, v, True, True, u, start, m.end())
         found.append(("disease_duration", b))
-    for m in _WITHIN.finditer(text):
+    for m in _WITHIN_LC.finditer(low):
         v = _number(m.group("v"))
         if v is None:
             continue
+        unit = text[m.start("u"):m.end("u")]
         clause_start = max(text.rfind(s, 0, m.start()) for s in (";", ". ", "\n", "；", "，")) + 1
-        before = text[clause_start:m.start()]
-        after = text[m.end(): m.end() + 40]
-        if _DIAG_WITHIN.search(before) and not _TREATMENT.search(before[-30:]):
-            found.append(("disease_duration", _Bound(None, v, None, True, m.group("u"), m.start(), m.end())))
+        before = low[clause_start:m.start()]
+        after = low[m.end(): m.end() + 40]
+        if _DIAG_WITHIN_LC.search(before) and not _TREATMENT_LC.search(before[-30:]):
+            found.append(("disease_duration", _Bound(None, v, None, True, unit, m.start(), m.end())))
             continue
-        if not _TREATMENT.search(before) or _NOT_WASHOUT.search(before + " " + after):
+        if not _TREATMENT_LC.search(before) or _NOT_WASHOUT_LC.search(before + " " + after):
             continue
-        found.append(("washout", _Bound(None, v, None, True, m.group("u"), m.start(), m.end())))
-    for m in _SINCE.finditer(text):
+        found.append(("washout", _Bound(None, v, None, True, unit, m.start(), m.end())))
+    since = any(w in low for w in ("prior", "before", "since", "preceding", "from"))
+    for m in _SINCE_LC.finditer(low) if since else ():
         v = _number(m.group("v"))
+        unit = text[m.start("u"):m.end("u")]
         clause_start = max(text.rfind(s, 0, m.start()) for s in (";", ". ", "\n", "；")) + 1
-        before = text[clause_start:m.start()]
-        if v is None or not _TREATMENT.search(before) or _NOT_WASHOUT.search(before):
+        before = low[clause_start:m.start()]
+        if v is None or not _TREATMENT_LC.search(before) or _NOT_WASHOUT_LC.search(before):
             continue
         op = _OP_BEFORE.search(text, max(0, m.start() - 40), m.start())
         k = _op_kind(op.group("op")) if op else "le"
         start = op.start() if op else m.start()
         if k in ("ge", "gt"):
-            found.append(("washout", _Bound(v, None, k == "ge", None, m.group("u"), start, m.end())))
+            found.append(("washout", _Bound(v, None, k == "ge", None, unit, start, m.end())))
         else:
-            found.append(("washout", _Bound(None, v, None, k != "lt", m.group("u"), start, m.end())))
+            found.append(("washout", _Bound(None, v, None, k != "lt", unit, start, m.end())))
     out: list[Fact] = []
     for name in ("disease_duration", "washout"):
         for b in _dedupe([b for n, b in found if n == name]):
@@ -631,7 +834,7 @@ def _enum_facts(spec: _Spec, text: str, anchor: re.Match[str]) -> list[_Bound]:
         if not text[p].isspace() and not (prev.isalnum() and text[p].isalnum()):
             m = _ENUM.match(text, p)
             if m:
-                vals = [_number(v) for v in re.findall(rf"{_SCALE_VAL}", m.group("all"), re.I)]
+                vals = [_number(v) for v in _SCALE_VAL_RE.findall(m.group("all"))]
                 vals = [v for v in vals if v is not None]
                 if len(vals) >= 2:
                     ordered = sorted(set(vals))
@@ -644,16 +847,19 @@ def _enum_facts(spec: _Spec, text: str, anchor: re.Match[str]) -> list[_Bound]:
     return []
 
 
+_VALUE_BEFORE = re.compile(rf"({_NUM})\s*({_UNIT})?\s*({_OP_ANY})\s*$", re.I)
+_SCALE_VAL_RE = re.compile(_SCALE_VAL, re.I)
+_CHANGE_AFTER = _rx(r"\s*(?:points?|increase|change|improvement|decrease|reduction|progression)")
+_CHANGE_BEFORE = _rx(r"(?:increase|change|improvement|decrease|reduction|decline|drop)\s+(?:of|in|by)\s+"
+                     r"(?:\S+\s+){0,3}$")
+
+
 def _spec_facts(spec: _Spec, text: str) -> list[_Bound]:
     if spec.context is not None and not spec.context.search(text):
         return []
     out: list[_Bound] = []
     for m in spec.anchor.finditer(text):
-        if re.match(r"\s*(?:points?|increase|change|improvement|decrease|reduction|progression)", text[m.end():],
-                    re.I):
-            continue
-        if re.search(r"(?:increase|change|improvement|decrease|reduction|decline|drop)\s+(?:of|in|by)\s+"
-                     r"(?:\S+\s+){0,3}$", text[max(0, m.start() - 40): m.start()], re.I):
+        if _CHANGE_AFTER.match(text, m.end()) or _CHANGE_BEFORE.search(text[max(0, m.start() - 40): m.start()]):
             continue
         cands: list[_Bound] = []
         if spec.enum:
@@ -670,7 +876,7 @@ def _spec_facts(spec: _Spec, text: str) -> list[_Bound]:
             cands.append(b)
             cands.extend(_chain(text, b, spec.grammar))
         # the value before the anchor: "20 kg/m2 ≤ BMI ≤ 30", "7,5% < HbA1C < 10%"
-        pre = re.search(rf"({_NUM})\s*({_UNIT})?\s*({_OP_ANY})\s*$", text[max(0, m.start() - 30): m.start()], re.I)
+        pre = _VALUE_BEFORE.search(text[max(0, m.start() - 30): m.start()])
         if pre and (b is None or b.high is not None and b.low is None):
             lo = _number(pre.group(1))
             kind = _op_kind(pre.group(3))
@@ -685,9 +891,27 @@ def _spec_facts(spec: _Spec, text: str) -> list[_Bound]:
     return out
 
 
-_HAS_DIGIT = re.compile(r"\d")
+
+def _spec_index() -> tuple[dict[str, tuple[int, ...]], list[tuple[str, int]], tuple[int, ...]]:
+    """The specs (by index) an anchor can match for: by word key, by substring, and those without a prefilter."""
+    by_key: dict[str, list[int]] = {}
+    by_substring: list[tuple[str, int]] = []
+    always: list[int] = []
+    for i, spec in enumerate(_SPECS):
+        gate = _gate(spec.anchor)
+        if gate is None:
+            always.append(i)
+            continue
+        for k in gate.keys:
+            by_key.setdefault(k, []).append(i)
+        by_substring.extend((s, i) for s in gate.substrings)
+    return {k: tuple(v) for k, v in by_key.items()}, by_substring, tuple(always)
+
+
+_SPEC_BY_KEY, _SPEC_BY_SUBSTRING, _SPEC_ALWAYS = _spec_index()
+_SPEC_CONTEXT = [_gate(s.context) if s.context is not None else None for s in _SPECS]
 _HAS_ROMAN = re.compile(r"(?<!\w)(?:IV|V|I{1,3})(?!\w)")
-_HAS_TIME = re.compile(rf"(?:\d|\b{_WORDNUM})\s*(?:\(\d+\)\s*)?(?:years?|months?|weeks?|days?|hours?|hrs?)\b", re.I)
+_HAS_TIME = re.compile(rf"(?:\d|\b{_WORDNUM})\s*(?:\(\d+\)\s*)?(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?)\b")
 
 
 def extract_facts(text: str | None) -> list[Fact]:
@@ -696,18 +920,25 @@ def extract_facts(text: str | None) -> list[Fact]:
         return []
     facts: list[Fact] = []
     has_digit = _HAS_DIGIT.search(text) is not None
+    low = _lower(text)
+    keys = _word_keys(low) if has_digit or _HAS_ROMAN.search(text) else set()
     if has_digit:
-        facts.extend(_age_facts(text))
+        facts.extend(_age_facts(text, low, keys))
     by_name: dict[str, list[_Bound]] = {}
-    if has_digit or _HAS_ROMAN.search(text):
-        for spec in _SPECS:
+    if keys:
+        chosen = set(_SPEC_ALWAYS).union(*map(_SPEC_BY_KEY.__getitem__, keys.intersection(_SPEC_BY_KEY)))
+        chosen.update(i for s, i in _SPEC_BY_SUBSTRING if s in low)
+        for i in sorted(chosen):
+            spec, context_gate = _SPECS[i], _SPEC_CONTEXT[i]
+            if context_gate is not None and not context_gate.passes(low, keys):
+                continue
             by_name.setdefault(spec.name, []).extend(_spec_facts(spec, text))
     for name, bounds in by_name.items():
         for b in _dedupe(bounds):
             unit = b.unit.strip() if b.unit else None
             facts.append(Fact(name, b.low, b.high, b.low_inc, b.high_inc, unit, text[b.start:b.end].strip(), b.start))
-    if _HAS_TIME.search(text):
-        facts.extend(_duration_facts(text))
+    if any(u in low for u in ("year", "yr", "month", "week", "day", "hour", "hr")) and _HAS_TIME.search(low):
+        facts.extend(_duration_facts(text, low))
     facts = [f for f in facts if f.evidence and f.evidence in text]
     return sorted(facts, key=lambda f: (f.start, f.fact, f.evidence))
 
@@ -723,6 +954,7 @@ class Theme:
     pattern: re.Pattern[str]
     exclusions: re.Pattern[str] | None
     types: tuple[str, ...]
+    gate: _Gate | None = None  # derived from ``pattern``: the words a match can start with
 
 
 def _term_regex(term: str) -> str:
@@ -749,12 +981,14 @@ def compile_themes(data: dict) -> list[Theme]:
             continue
         exclusions = _bounded([_term_regex(t) for t in spec.get("exclusion_terms", []) or []]
                               + [f"(?:{r})" for r in spec.get("exclusions", []) or []])
+        gate = _gate(pattern)
         out.append(Theme(
             name=name,
             description=str(spec.get("description", "")).strip(),
             pattern=pattern,
             exclusions=exclusions,
             types=tuple(spec.get("criterion_types", ["inclusion", "exclusion"])),
+            gate=gate if gate is not None and not gate.substrings else None,
         ))
     return out
 
@@ -766,22 +1000,90 @@ def load_themes(path: str | None = None) -> tuple[Theme, ...]:
     return tuple(compile_themes(yaml.safe_load(p.read_text(encoding="utf-8")) or {}))
 
 
+def _starts(low: str, key: str) -> list[int]:
+    """Where a word with ``key`` (its first ``_KEY`` characters, or all of a shorter word) begins in ``low``."""
+    out: list[int] = []
+    p = low.find(key)
+    n = len(key)
+    while p >= 0:
+        if (p == 0 or not _is_word_char(low[p - 1])) and (
+                n >= _KEY or p + n == len(low) or not _is_word_char(low[p + n])):
+            out.append(p)
+        p = low.find(key, p + 1)
+    return out
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+_INDEXES: dict[int, tuple[tuple[Theme, ...], dict[str, tuple[int, ...]], tuple[int, ...]]] = {}
+
+
+def _theme_index(themes: tuple[Theme, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """key → the themes a word with that key can start a match of; the themes without a prefilter."""
+    hit = _INDEXES.get(id(themes))
+    if hit is not None and hit[0] is themes:
+        return hit[1], hit[2]
+    by_key: dict[str, list[int]] = {}
+    for i, theme in enumerate(themes):
+        for k in theme.gate.keys if theme.gate else ():
+            by_key.setdefault(k, []).append(i)
+    index = {k: tuple(v) for k, v in by_key.items()}
+    always = tuple(i for i, t in enumerate(themes) if t.gate is None)
+    if len(_INDEXES) > 32:
+        _INDEXES.clear()
+    _INDEXES[id(themes)] = (themes, index, always)
+    return index, always
+
+
+def _theme_matches(theme: Theme, text: str, low: str, keys: set[str]) -> list[re.Match[str]]:
+    """``theme.pattern.finditer(text)``, tried only where a word that can start a match begins."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for p in sorted({p for k in theme.gate.keys.intersection(keys) for p in _starts(low, k)}):
+        if p >= end:
+            m = theme.pattern.match(text, p)
+            if m:
+                found.append(m)
+                end = m.end()
+    return found
+
+
+_SPACES = re.compile(r"\s+")
+
+
 def tag_themes(text: str | None, themes: tuple[Theme, ...] | list[Theme] | None = None,
                criterion_type: str | None = None) -> list[tuple[str, str]]:
     """(theme, matched terms joined by '|') for every theme the text mentions, sorted by theme."""
     if not text:
         return []
     themes = load_themes() if themes is None else themes
+    themes = themes if isinstance(themes, tuple) else tuple(themes)
+    low = text.lower()
+    if len(low) == len(text):  # positions in ``low`` are positions in ``text``
+        by_key, always = _theme_index(themes)
+        keys = _word_keys(low)
+        chosen = set(always).union(*map(by_key.__getitem__, keys.intersection(by_key)))
+    else:
+        keys, chosen = set(), set(range(len(themes)))
     out: list[tuple[str, str]] = []
-    for theme in themes:
+    for i in sorted(chosen):
+        theme = themes[i]
         if criterion_type and criterion_type not in theme.types:
+            continue
+        if theme.gate is None or not keys:
+            matches = list(theme.pattern.finditer(text))
+        else:
+            matches = _theme_matches(theme, text, low, keys)
+        if not matches:
             continue
         blocked = [m.span() for m in theme.exclusions.finditer(text)] if theme.exclusions else []
         terms: list[str] = []
-        for m in theme.pattern.finditer(text):
-            if any(s <= m.start() < e or s < m.end() <= e for s, e in blocked):
+        for m in matches:
+            if blocked and any(s <= m.start() < e or s < m.end() <= e for s, e in blocked):
                 continue
-            term = re.sub(r"\s+", " ", m.group(0).lower()).strip()
+            term = _SPACES.sub(" ", m.group(0).lower()).strip()
             if term not in terms:
                 terms.append(term)
         if terms:
