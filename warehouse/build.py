@@ -257,7 +257,7 @@ def parse_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[tuple], dict[s
     the staging rows of the newly parsed documents as Arrow tables.
     """
     metas: list[tuple] = []
-    parts: list[dict[str, list[tuple]]] = []
+    parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
     local: set[str] = set()
     for key, item in chunk:
         try:
@@ -277,10 +277,10 @@ def parse_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[tuple], dict[s
         del data
         bound = parse_cache.is_path_bound(doc)
         ck = pkey if bound else sha
-        parts.append(parse_cache.safe_entry(ck, doc, bound))
+        parts.append((ck, doc, bound, parse_cache.entry_rows(ck, doc, bound)))
         local.add(ck)
         metas.append((key, sha, ck, None))
-    tables = parse_cache.to_arrow(parse_cache.merge_rows(parts)) if parts else None
+    tables = parse_cache.chunk_tables(parts) if parts else None
     return metas, tables
 
 
@@ -609,6 +609,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     try:
         wcon.execute("SET preserve_insertion_order = true")
         wcon.execute(f"SET temp_directory = '{spill}'")
+        wcon.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
         derive.run_all(wcon, prefilled=True)
         lap("derive")
         schema.record_build_info(wcon, inputs_fingerprint=_fingerprint_shas(shas), build_id=build_id)

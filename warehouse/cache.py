@@ -28,6 +28,8 @@ from warehouse.tables import CHILD_TABLES, _rows, arm_links, as_text
 #: Bump when the staging tables change shape: older caches are discarded.
 STAGE_VERSION = "2"
 CACHE_DIR_NAME = ".mscwh-cache"
+#: DuckDB's buffer limit for the build's connections (it spills to disk beyond): memory stays flat as inputs grow.
+MEMORY_LIMIT = "512MB"
 #: Modules of ``warehouse/`` whose code shapes the derived rows kept per record.
 DERIVATION_MODULES = ("record_derive", "msc_classify", "msc_dose", "criteria_patterns", "tables")
 
@@ -191,9 +193,19 @@ def _clean(value: object) -> object:
     return value
 
 
-def safe_entry(ck: str, doc: ParsedDocument, path_bound: bool) -> dict[str, list[tuple]]:
+def chunk_tables(entries: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]]) -> dict[str, pa.Table]:
+    """The staging rows of many entries (ck, document, path bound, rows) as Arrow tables, converted at once; when
+    some rows do not convert, each entry is made safe on its own (:func:`safe_entry`)."""
+    try:
+        return to_arrow(merge_rows(rows for _, _, _, rows in entries))
+    except (pa.ArrowException, UnicodeError, TypeError, ValueError, OverflowError):
+        return to_arrow(merge_rows(safe_entry(ck, doc, bound, rows) for ck, doc, bound, rows in entries))
+
+
+def safe_entry(ck: str, doc: ParsedDocument, path_bound: bool,
+               rows: dict[str, list[tuple]] | None = None) -> dict[str, list[tuple]]:
     """Rows that convert to Arrow: unpaired surrogates replaced (with a warning), else the document rejected."""
-    rows = entry_rows(ck, doc, path_bound)
+    rows = entry_rows(ck, doc, path_bound) if rows is None else rows
     try:
         to_arrow(rows)
         return rows
@@ -320,7 +332,7 @@ class Stage:
         if self.con is None:
             self.con = duckdb.connect(str(self.path))
             self.con.execute("SET preserve_insertion_order = true")
-            self.con.execute("SET memory_limit = '1GB'")
+            self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         return self.con
 
     def close(self) -> None:

@@ -12,9 +12,12 @@ record from the tables; ``tests/test_record_derive.py`` compares the two on the 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+
 from ingest.model import Arm, Intervention, TrialRecord
 from warehouse.criteria_patterns import extract_facts, load_themes, tag_themes
-from warehouse.msc_classify import TrialText, load_vocab, profile
+from warehouse.msc_classify import Profile, TrialText, load_vocab, profile
 from warehouse.tables import arm_links
 
 #: Staging tables of derived rows → their columns after (ck, rec, idx).
@@ -46,21 +49,52 @@ def trial_text(record: TrialRecord) -> TrialText:
     return text
 
 
+#: Results remembered per worker process (the same criterion text, or the same trial text under another id, is
+#: read once); each memo is emptied when it reaches its size, so memory stays bounded.
+MEMO_ITEMS = 50_000
+_criterion_memo: dict[tuple[str, str | None], tuple[tuple, tuple]] = {}
+_profile_memo: dict[bytes, Profile] = {}
+
+
+def criterion_results(criterion_type: str, text: str | None) -> tuple[tuple, tuple]:
+    """((fact number, Fact) for every fact whose evidence is a substring of ``text``, (theme, matched) pairs)."""
+    key = (criterion_type, text)
+    hit = _criterion_memo.get(key)
+    if hit is None:
+        facts = tuple((n, f) for n, f in enumerate(extract_facts(text), start=1)
+                      if text is not None and f.evidence in text)  # evidence must be a substring of its criterion
+        hit = (facts, tuple(tag_themes(text, load_themes(), criterion_type)))
+        if len(_criterion_memo) >= MEMO_ITEMS:
+            _criterion_memo.clear()
+        _criterion_memo[key] = hit
+    return hit
+
+
+def trial_profile(text: TrialText) -> Profile:
+    """:func:`warehouse.msc_classify.profile` of ``text``, remembered by content (the trial id plays no part)."""
+    key = hashlib.blake2b(repr((text.brief_title, text.official_title, text.brief_summary, text.detailed_description,
+                                text.study_type, text.interventions, text.arms)).encode(), digest_size=20).digest()
+    hit = _profile_memo.get(key)
+    if hit is None:
+        hit = profile(text, load_vocab())
+        if len(_profile_memo) >= MEMO_ITEMS:
+            _profile_memo.clear()
+        _profile_memo[key] = hit
+    return dataclasses.replace(hit, trial_id=text.trial_id)
+
+
 def derived_rows(record: TrialRecord) -> dict[str, list[tuple]]:
     """Rows (without the ck, rec prefix) of every derived staging table for one record."""
     out: dict[str, list[tuple]] = {t: [] for t in DERIVED_COLUMNS}
-    themes = load_themes()
     facts, tagged = out["s_criteria_facts"], out["s_criteria_themes"]
     for c in record.criteria or []:
-        text = c.text
-        for n, f in enumerate(extract_facts(text), start=1):
-            if text is None or f.evidence not in text:
-                continue  # evidence must be a substring of its criterion
+        found, themes = criterion_results(c.criterion_type, c.text)
+        for n, f in found:
             facts.append((len(facts), c.criterion_type, c.ordinal, n, f.fact, f.low, f.high, f.low_inclusive,
                           f.high_inclusive, f.unit, f.evidence))
-        for theme, matched in tag_themes(text, themes, c.criterion_type):
+        for theme, matched in themes:
             tagged.append((len(tagged), c.criterion_type, c.ordinal, theme, matched))
-    p = profile(trial_text(record), load_vocab())
+    p = trial_profile(trial_text(record))
     if p.is_msc:
         out["s_msc"].append((0, True, p.cell_source, p.donor, p.product_type, p.route, p.dose_per_kg,
                              p.dose_per_kg_max, p.dose_total_cells, p.dose_total_cells_max, p.dose_text,
