@@ -14,6 +14,9 @@ from ingest.errors import IngestError
 from ingest.model import TrialRecord
 
 _REGISTRY: dict[str, type[Parser]] = {}
+#: Bumped on every registration; keys the cache of :func:`by_kind`.
+_GENERATION = 0
+_BY_KIND: tuple[tuple[int, int], dict[str, list[tuple[str, type[Parser]]]]] | None = None
 
 
 class Parser:
@@ -29,11 +32,13 @@ class Parser:
     """Breaks detection ties: the higher wins."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
+        global _GENERATION
         super().__init_subclass__(**kwargs)
         if cls.name:
             if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
                 raise TypeError(f"parser name {cls.name!r} is registered twice")
             _REGISTRY[cls.name] = cls
+            _GENERATION += 1
 
     @classmethod
     def detect(cls, text: str, path: str) -> float:
@@ -57,6 +62,19 @@ def registered() -> dict[str, type[Parser]]:
     import ingest.layouts  # noqa: F401  (registers page layouts)
 
     return dict(_REGISTRY)
+
+
+def by_kind() -> dict[str, list[tuple[str, type[Parser]]]]:
+    """Every registered (name, parser) sorted by name, grouped by ``kind`` (cached until a parser is added)."""
+    global _BY_KIND
+    parsers = registered()
+    stamp = (_GENERATION, len(parsers))
+    if _BY_KIND is None or _BY_KIND[0] != stamp:
+        groups: dict[str, list[tuple[str, type[Parser]]]] = {}
+        for name, parser in sorted(parsers.items()):
+            groups.setdefault(parser.kind, []).append((name, parser))
+        _BY_KIND = (stamp, groups)
+    return _BY_KIND[1]
 
 
 def get_or_raise(name: str) -> type[Parser]:

@@ -14,6 +14,7 @@ otherwise it is an introduction and is dropped. No item is empty and no item is 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -60,20 +61,42 @@ _MARKER = re.compile(
     re.I,
 )
 _MD_ESCAPE = re.compile(r"\\([\[\]<>^*~&_#()!.`|+-])")
-#: A line ending like this continues on the next line (a lower-case start there confirms it).
+#: A line ending like this continues on the next line (a lower-case start there confirms it). Matched against the
+#: last 8 characters of the right-stripped line: ``\s`` and ``str.isspace`` agree, and the longest word is 5 letters.
 _OPEN_END = re.compile(r"(?:,|\(|-|\b(?:and|or|of|to|with|the|a|an|in|for|by|than|at|from|on|who|which|that))\s*$",
                        re.I)
+_CIRCLED = re.compile(r"[①-⑳]")
+_BULLETS = re.compile(r"[-–—*•·●▪◦‣○■□➢►✓]+")
+_ROMAN = re.compile(r"\(?(?:ii|iii|iv|vi|vii|viii|ix)[.)]|\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)", re.I)
+_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"[a-z]+")
+_INLINE_HEADER = re.compile(r"(?<=[.;:)\]])\s+(?=(?:key\s+)?(?:inclusion|exclusion)\s+criteria\s*[:：])", re.I)
+_LEAD = re.compile(r"^[-–•*]\s+(?=\(?1[.)]?)")
+_LEAD_CHARS = frozenset("-–•*")
+#: Numbered runs: ``(1) a (2) b`` (the line starts with "(") and ``1. a 2. b`` (it starts with a digit; ``\d`` and
+#: ``str.isdecimal`` agree).
+_RUN_PATTERNS = ((re.compile(r"(?:(?<=\s)|^)\((\d{1,2})\)\s?"),),
+                 (re.compile(r"(?:(?<=\s)|^)(\d{1,2})[.)](?!\d)\s?(?=\S)"),))
+_DASHES = re.compile(r"\s[-–]\s(?=[A-Z])")
+_DASH_LEAD = re.compile(r"^[-–]\s")
+_BRACKET_CLOSE = re.compile(r"^\s*[\])】]")
+_COLON = re.compile(r"[:：]")
+_SENTENCE_END = re.compile(r"[.;]\s")
+_CRITERI = re.compile(r"criteri", re.I)
+_ONLY_PUNCT = re.compile(r"[\W_]+")
+_TRAILING_PUNCT = re.compile(r"(?:(?<=[.\s])-|[;,])\s*$")
 
 
+@functools.lru_cache(maxsize=1024)
 def _style(marker: str) -> str:
     """The marker's style family: digits and letters collapse, punctuation kept (``1.`` vs ``1)``)."""
-    if re.fullmatch(r"[①-⑳]", marker):
+    if _CIRCLED.fullmatch(marker):
         return "circled"
-    if re.fullmatch(r"[-–—*•·●▪◦‣○■□➢►✓]+", marker):
+    if _BULLETS.fullmatch(marker):
         return "bullet:" + marker[0]
-    if re.fullmatch(r"\(?(?:ii|iii|iv|vi|vii|viii|ix)[.)]|\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)", marker, re.I):
+    if _ROMAN.fullmatch(marker):
         return "roman" + marker[-1]
-    if re.search(r"\d", marker):
+    if _DIGIT.search(marker):
         return "num" + ("()" if marker.startswith("(") else marker[-1])
     return "alpha" + ("()" if marker.startswith("(") else marker[-1])
 
@@ -82,10 +105,11 @@ def _family(style: str | None) -> str:
     """``num.`` → ``num``, ``alpha)`` → ``alpha``, ``bullet:-`` → ``bullet``; None → ``none``."""
     if style is None:
         return "none"
-    return re.match(r"[a-z]+", style).group() if re.match(r"[a-z]+", style) else style
+    m = _WORD.match(style)
+    return m.group() if m else style
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     text: str
     indent: int
@@ -103,6 +127,19 @@ def _header(line: str) -> tuple[str | None, str] | None:
     >>> _header("Inclusion criteria for recipient : -male aged 6-55"), _header("Inclusion of women is allowed.")
     (('inclusion', '-male aged 6-55'), None)
     """
+    if line.isascii() and not _may_be_header(line.lower()):
+        return None
+    return _header_match(line)
+
+
+def _may_be_header(low: str) -> bool:
+    """Whether a lower-cased ASCII line holds a word every header pattern needs (non-ASCII lines are not
+    pre-checked: ``re.I`` also folds a few non-ASCII letters, such as ı, ſ and K, that ``lower()`` keeps)."""
+    return "inclu" in low or "exclu" in low or "criteri" in low or "eligibility" in low or "you can join" in low
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_match(line: str) -> tuple[str | None, str] | None:
     if _NEUTRAL.match(line):
         return None, ""
     m = _HEADER_ALT.match(line)
@@ -118,15 +155,15 @@ def _header(line: str) -> tuple[str | None, str] | None:
         return None
     kind = m.group("kind").lower()
     section = "exclusion" if kind.startswith(("excl", "non")) else "inclusion"
-    after = re.sub(r"^\s*[\])】]", "", line[m.end():].replace("**", "").replace("__", ""))
-    colon = re.search(r"[:：]", after)
+    after = _BRACKET_CLOSE.sub("", line[m.end():].replace("**", "").replace("__", ""))
+    colon = _COLON.search(after)
     if colon and (m.group("crit") or not after[: colon.start()].strip()) and colon.start() <= 80 \
-            and not re.search(r"[.;]\s", after[: colon.start()]):
+            and not _SENTENCE_END.search(after[: colon.start()]):
         return section, after[colon.end():].strip(" *_")
     words = after.split()
     if m.group("crit") and len(words) <= 8 and not after.rstrip().endswith((".", ";", ",")):
         return section, ""
-    if not m.group("crit") and len(words) <= 4 and re.search(r"criteri", after, re.I) \
+    if not m.group("crit") and len(words) <= 4 and _CRITERI.search(after) \
             and not after.rstrip().endswith("."):
         return section, ""  # "exclusion / Drop out criteria"
     return None
@@ -134,24 +171,42 @@ def _header(line: str) -> tuple[str | None, str] | None:
 
 def _split_run_together(line: str) -> list[str]:
     """``1. a 2. b 3. c`` (or ``(1) a (2) b``, ``① a ② b``) on one line → separate lines."""
+    return [piece for piece, _ in _pieces(line)]
+
+
+#: Stands for a header test not made yet (``None`` means "not a header").
+_UNKNOWN = object()
+
+
+def _pieces(line: str) -> list[tuple[str, object]]:
+    """:func:`_split_run_together` with :func:`_header` of each piece (``_UNKNOWN`` when not computed)."""
     stripped = line.strip()
-    hdr = _header(stripped)
+    ascii_line = stripped.isascii()
+    low = stripped.lower() if ascii_line else ""
+    hdr = _header_match(stripped) if not ascii_line or _may_be_header(low) else None
     if hdr is not None and hdr[1] and stripped.endswith(hdr[1]):
         head = stripped[: len(stripped) - len(hdr[1])].strip()
-        return [head, *_split_run_together(hdr[1])]
+        return [(head, _UNKNOWN), *_pieces(hdr[1])]
     # inline headers: "… Exclusion Criteria: …"
-    for m in re.finditer(r"(?<=[.;:)\]])\s+(?=(?:key\s+)?(?:inclusion|exclusion)\s+criteria\s*[:：])", stripped, re.I):
-        head, tail = stripped[: m.start()], stripped[m.end():]
-        return [*_split_run_together(head), *_split_run_together(tail)]
-    circled = [m.start() for m in re.finditer(r"[①-⑳]", stripped)]
-    if len(circled) >= 2:
-        cuts = [0, *[c for c in circled if c > 0], len(stripped)]
-        return [stripped[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False) if stripped[a:b].strip()]
-    lead = re.match(r"^[-–•*]\s+(?=\(?1[.)]?)", stripped)
+    if not ascii_line or ("criteria" in low and ("inclusion" in low or "exclusion" in low)):
+        for m in _INLINE_HEADER.finditer(stripped):
+            head, tail = stripped[: m.start()], stripped[m.end():]
+            return [*_pieces(head), *_pieces(tail)]
+    if not ascii_line:
+        circled = [m.start() for m in _CIRCLED.finditer(stripped)]
+        if len(circled) >= 2:
+            cuts = [0, *[c for c in circled if c > 0], len(stripped)]
+            return [(stripped[a:b].strip(), _UNKNOWN) for a, b in zip(cuts, cuts[1:], strict=False)
+                    if stripped[a:b].strip()]
+    lead = _LEAD.match(stripped) if stripped[:1] in _LEAD_CHARS else None
     if lead:
         stripped = stripped[lead.end():]
-    for pattern in (r"(?:(?<=\s)|^)\((\d{1,2})\)\s?", r"(?:(?<=\s)|^)(\d{1,2})[.)](?!\d)\s?(?=\S)"):
-        hits = list(re.finditer(pattern, stripped))
+        hdr = _UNKNOWN
+    first = stripped[:1]
+    for pattern in _RUN_PATTERNS[0] if first == "(" else _RUN_PATTERNS[1] if first.isdecimal() else ():
+        if not pattern.match(stripped):
+            continue  # a run must start at the beginning of the line
+        hits = list(pattern.finditer(stripped))
         seq: list[re.Match[str]] = []
         for m in hits:
             n = int(m.group(1))
@@ -166,15 +221,17 @@ def _split_run_together(line: str) -> list[str]:
         if len(seq) >= 2 and inner:
             cuts = [0, *[m.start() for m in inner], len(stripped)]
             pieces = [stripped[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
-            return [p for p in pieces if p]
-    dashes = list(re.finditer(r"\s[-–]\s(?=[A-Z])", stripped))
-    if len(dashes) >= 2 and not _MARKER.match(stripped[:2]) or (len(dashes) >= 1 and re.match(r"^[-–]\s", stripped)):
-        if len(dashes) >= 2 or re.match(r"^[-–]\s", stripped):
+            return [(p, _UNKNOWN) for p in pieces if p]
+    if stripped.isprintable() and " - " not in stripped and " – " not in stripped:
+        return [(stripped, hdr)]  # printable: the only whitespace is " ", so no dash has whitespace on both sides
+    dashes = list(_DASHES.finditer(stripped))
+    if len(dashes) >= 2 and not _MARKER.match(stripped[:2]) or (len(dashes) >= 1 and _DASH_LEAD.match(stripped)):
+        if len(dashes) >= 2 or _DASH_LEAD.match(stripped):
             cuts = [0, *[m.start() for m in dashes], len(stripped)]
             pieces = [stripped[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
             if all(len(p) > 3 for p in pieces):
-                return [p for p in pieces if p]
-    return [stripped]
+                return [(p, _UNKNOWN) for p in pieces if p]
+    return [(stripped, hdr)]
 
 
 def _is_hard_wrapped(lines: list[str]) -> bool:
@@ -226,9 +283,10 @@ def split_criteria(text: str | None) -> list[Criterion]:
             blank_before = True
             continue
         indent = len(raw) - len(raw.lstrip(" "))
-        for piece in _split_run_together(raw):
+        for piece, hdr in _pieces(raw):
             piece_indent = indent
-            hdr = _header(piece)
+            if hdr is _UNKNOWN:
+                hdr = _header(piece)
             if hdr is not None:
                 kind, rest = hdr
                 if kind is not None:
@@ -242,9 +300,9 @@ def split_criteria(text: str | None) -> list[Criterion]:
             marker = _MARKER.match(piece)
             content = piece[marker.end():].strip() if marker else piece.strip()
             content = content.strip()
-            if not content or re.fullmatch(r"[\W_]+", content):
-                continue
-            if not marker and _SUBHEAD.match(content) and len(content.split()) <= 6:
+            if not content or (not content[0].isalnum() and _ONLY_PUNCT.fullmatch(content)):
+                continue  # (a letter or digit is a word character: ``\w`` is ``isalnum()`` or "_")
+            if not marker and content[-1] == ":" and _SUBHEAD.match(content) and len(content.split()) <= 6:
                 blank_before = True  # an all-caps sub-heading such as "PATIENT CHARACTERISTICS:"
                 prev_line = piece
                 continue
@@ -255,7 +313,7 @@ def split_criteria(text: str | None) -> list[Criterion]:
             top = top_style.get(key)
             parent = current[-1] if current else None
             if parent is not None and marker is None and not blank_before and (
-                (content[:1].islower() and _OPEN_END.search(prev_line) is not None)
+                (content[:1].islower() and _OPEN_END.search(prev_line.rstrip()[-8:]) is not None)
                 or (wrapped and not prev_line.rstrip().endswith((".", ";", ":")))
                 or (top is not None and piece_indent > parent.indent and not wrapped)
             ):
@@ -287,7 +345,9 @@ def split_criteria(text: str | None) -> list[Criterion]:
     for kind in ("inclusion", "exclusion"):
         n = 0
         for item in sections[kind]:
-            text_ = re.sub(r"(?:(?<=[.\s])-|[;,])\s*$", "", item.render()).strip()
+            text_ = item.render()
+            if text_[-1:] in (";", ",", "-"):  # the only endings the pattern can strip (render() is stripped)
+                text_ = _TRAILING_PUNCT.sub("", text_).strip()
             bare = _header(text_)
             if not text_ or (bare is not None and not bare[1]):
                 continue

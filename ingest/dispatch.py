@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ingest.base import Parser, registered
+from ingest.base import Parser, by_kind
 from ingest.criteria import split_criteria
 from ingest.decode import decode, html_to_text, looks_like_html
 from ingest.errors import IngestError
@@ -26,14 +26,12 @@ def detect(text: str, path: str) -> tuple[type[Parser] | None, float]:
 
     Machine formats are asked first; page layouts only when no format is certain.
     """
-    parsers = sorted(registered().items())
+    parsers = by_kind()
     best: tuple[float, int, str] | None = None
     chosen: type[Parser] | None = None
     for kind in ("format", "page"):
         sample = text if kind == "format" else text[:PAGE_SAMPLE]
-        for name, parser in parsers:
-            if parser.kind != kind:
-                continue
+        for name, parser in parsers.get(kind, ()):
             try:
                 score = float(parser.detect(sample, path))
             except Exception:  # noqa: BLE001 - a faulty detector must not stop the build

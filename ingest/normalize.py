@@ -6,6 +6,7 @@ A value that cannot be mapped returns ``None``: the warehouse never guesses.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -35,13 +36,20 @@ def clean_text(value: object) -> str | None:
     """
     if value is None:
         return None
+    if type(value) is str and "\r" not in value and "\u00a0" not in value:
+        return value.strip() or None  # nothing to replace (the common case)
     text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").strip()
     return text or None
 
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=8192)
 def _key(value: str) -> str:
+    """A value folded for table lookups: ASCII, lower case, runs of other characters → one space."""
     text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -63,12 +71,22 @@ def parse_date(value: object) -> dt.date | None:
     text = str(value).strip().rstrip(".")
     if not text:
         return None
+    return _parse_date_text(text)
+
+
+_ISO_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ][\d:.+Z-]*)?")
+_ISO_MONTH = re.compile(r"(\d{4})[-/.](\d{1,2})")
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_date_text(text: str) -> dt.date | None:
     try:
-        if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ][\d:.+Z-]*)?", text):
+        if m := _ISO_DAY.fullmatch(text):
             return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text):
+        if m := _ISO_MONTH.fullmatch(text):
             return dt.date(int(m[1]), int(m[2]), 1)
-        if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text):
+        if m := _DMY.fullmatch(text):
             # Registries outside the US (ICTRP, EU, ANZCTR, CTRI) write day first.
             day, month = int(m[1]), int(m[2])
             if month > 12 and day <= 12:
@@ -105,8 +123,15 @@ def parse_age(value: object) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    text = str(value).strip().lower()
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]*)\.?(?:\s*old)?", text)
+    return _parse_age_text(str(value).strip().lower())
+
+
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)\.?(?:\s*old)?")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_age_text(text: str) -> float | None:
+    m = _AGE.fullmatch(text)
     if not m:
         return None
     number, unit = float(m[1]), m[2] or "years"
@@ -176,7 +201,11 @@ def map_phase(value: object) -> str | None:
             return "NA"
         found.discard("NA")
         return "/".join(p for p in _PHASE_ORDER if p in found)
-    text = _key(str(value))
+    return _phase_of_key(_key(str(value)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _phase_of_key(text: str) -> str | None:
     if not text:
         return None
     if text in ("na", "n a", "not applicable", "none", "not specified"):

@@ -55,6 +55,7 @@ from ingest.formats.ctgov_v2_json import (
     enum_word,
     load_json,
     nct_id,
+    peek_json,
     phone_text,
     strip_type_prefix,
     text,
@@ -92,6 +93,7 @@ from ingest.normalize import (
     who_masked,
 )
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _MARKER = re.compile(r'"(FullStudiesResponse|StudyFieldsResponse|FullStudy|ProtocolSection|NCTId)"\s*:')
 #: Classic secondary-id type spellings → the v2 SecondaryIdType, lower case.
 SECONDARY_ID_TYPES = {
@@ -174,7 +176,7 @@ _FULL_GROUPS: dict[str, tuple[str, ...]] = {
 class _Study:
     """One classic study, whatever its shape: scalar fields by name and repeating groups as row dicts."""
 
-    def __init__(self, fields: dict[str, list], groups: dict[str, list[dict]], has_results: bool | None,
+    def __init__(self, fields: dict[str, Any], groups: dict[str, list[dict]], has_results: bool | None,
                  links: str | None = None) -> None:
         self.fields = fields
         self.groups = groups
@@ -182,13 +184,19 @@ class _Study:
         self.links = links  # how the arm ↔ intervention links were rebuilt (study-fields shape only)
 
     def one(self, name: str) -> str | None:
-        for value in as_list(self.fields.get(name)):
+        values = self.fields.get(name)
+        if not isinstance(values, list):
+            return text(values)  # a study-fields value that is not a list counts as a list of one
+        for value in values:
             if (t := text(value)) is not None:
                 return t
         return None
 
     def many(self, name: str) -> list[str]:
-        return [t for t in (text(v) for v in as_list(self.fields.get(name))) if t]
+        values = self.fields.get(name)
+        if not isinstance(values, list):
+            return [t] if (t := text(values)) else []
+        return [t for t in map(text, values) if t]
 
 
 def _from_full(study: dict) -> _Study:
@@ -224,18 +232,24 @@ def _texts_at(node: dict, *path: str) -> list[str]:
 
 def _pair(record: dict, defining: tuple[str, ...], others: tuple[str, ...]) -> list[dict]:
     """Rows of one repeating group from parallel arrays; an array of another length is left out entirely."""
-    arrays = {name: as_list(record.get(name)) for name in defining + others}
-    size = max(len(arrays[name]) for name in defining)
+    size = 0
+    for name in defining:
+        values = record.get(name)
+        if isinstance(values, list) and len(values) > size:
+            size = len(values)
+    if not size:
+        return []
     rows: list[dict] = [{} for _ in range(size)]
-    for name, values in arrays.items():
-        if len(values) == size:
+    for name in defining + others:
+        values = record.get(name)
+        if isinstance(values, list) and len(values) == size:
             for row, value in zip(rows, values, strict=True):
                 row[name] = value
     return rows
 
 
 def _from_fields(record: dict) -> _Study:
-    fields = {key: value if isinstance(value, list) else [value] for key, value in record.items()}
+    fields = record  # read through _Study._values, which treats a non-list value as a list of one
     groups = {name: _pair(record, defining, others) for name, (defining, others) in GROUPS.items()}
     names = [text(iv.get("InterventionName")) for iv in groups["interventions"]]
     other_names = [t for t in (text(v) for v in as_list(record.get("InterventionOtherName"))) if t]
@@ -412,8 +426,14 @@ def _agin_matches(links: set[tuple[int, int]], agin: list[str], keys: list[str],
 def _secondary_id_type(value: str | None) -> str:
     if value is None:
         return "secondary_id"
-    key = re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
+    key = _NON_ALNUM.sub(" ", value.lower()).strip()
     return SECONDARY_ID_TYPES.get(key) or key.replace(" ", "_")
+
+
+_OUTCOME_KEYS = {
+    kind: tuple(f"{prefix}Outcome{part}" for part in ("Measure", "TimeFrame", "Description"))
+    for kind, prefix in (("primary", "Primary"), ("secondary", "Secondary"), ("other", "Other"))
+}
 
 
 def _record(study: _Study) -> TrialRecord:
@@ -472,15 +492,16 @@ def _record(study: _Study) -> TrialRecord:
                 text(row.get("InterventionDescription")), list(row.get("_links", [])),
                 list(row.get("_other_names", [])),
             ))
-    for kind, prefix in (("primary", "Primary"), ("secondary", "Secondary"), ("other", "Other")):
+    for kind, (measure, frame, description) in _OUTCOME_KEYS.items():
         for row in groups[kind]:
-            values = [text(row.get(f"{prefix}Outcome{part}")) for part in ("Measure", "TimeFrame", "Description")]
+            values = (text(row.get(measure)), text(row.get(frame)), text(row.get(description)))
             if any(values):
                 rec.outcomes.append(Outcome(kind, *values))
     for row in groups["sites"]:
-        site = Site(*(text(row.get(f"Location{p}")) for p in ("Facility", "City", "State", "Zip", "Country")),
-                    map_status(text(row.get("LocationStatus"))))
-        if any((site.facility, site.city, site.state, site.zip, site.country)):
+        get = row.get
+        site = Site(text(get("LocationFacility")), text(get("LocationCity")), text(get("LocationState")),
+                    text(get("LocationZip")), text(get("LocationCountry")), map_status(text(get("LocationStatus"))))
+        if site.facility or site.city or site.state or site.zip or site.country:
             rec.sites.append(site)
     rec.countries = countries_of(rec.sites) or list(dict.fromkeys(many("LocationCountry")))
     for prefix in ("CentralContact", "LocationContact"):
@@ -592,5 +613,9 @@ class CtgovClassicJson(Parser):
 
 def parse_layout(raw: str) -> str | None:
     """``full_studies`` or ``study_fields`` (``None`` when the JSON is neither)."""
-    return _shape(load_json(raw.lstrip("\ufeff"), "classic ClinicalTrials.gov JSON"))[0]
+    try:
+        data = peek_json(raw.lstrip("\ufeff"))
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"classic ClinicalTrials.gov JSON: not valid JSON ({exc})".replace("\n", " ")[:300]) from None
+    return _shape(data)[0]
 

@@ -65,7 +65,9 @@ def _layout(header: list[str]) -> str | None:
 
 
 def _header(text: str) -> list[str]:
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    text = text.lstrip("\ufeff")
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     try:
         return next(csv.reader([first]))
     except (csv.Error, StopIteration):

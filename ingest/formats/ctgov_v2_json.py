@@ -7,6 +7,7 @@ Partial records (modules missing) read as ``None`` / empty lists. Enum values ar
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -68,6 +69,10 @@ def as_list(value: Any) -> list:
 
 def text(value: Any) -> str | None:
     """A scalar JSON value as cleaned text; containers and empty strings → ``None``."""
+    if type(value) is str:
+        if "\r" not in value and "\u00a0" not in value:
+            return value.strip() or None  # what clean_text returns, without the call
+        return clean_text(value)
     if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
         return None
     return clean_text(value)
@@ -87,7 +92,15 @@ def enum_word(value: Any) -> str | None:
     t = text(value)
     if t is None:
         return None
-    return re.sub(r"[^A-Za-z0-9]+", "_", t).strip("_").upper() or None
+    return _enum_word(t)
+
+
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _enum_word(t: str) -> str | None:
+    return _NON_ALNUM.sub("_", t).strip("_").upper() or None
 
 
 def strip_type_prefix(name: str) -> str:
@@ -128,11 +141,36 @@ def countries_of(sites: list[Site]) -> list[str]:
 
 
 def load_json(raw: str, what: str) -> Any:
-    """``json.loads`` that fails only with :class:`ParseError`."""
+    """``json.loads`` that fails only with :class:`ParseError` (reuses what :func:`peek_json` just read)."""
     try:
-        return json.loads(raw)
+        return _loads(raw, keep=False)
     except (ValueError, RecursionError) as exc:
         raise ParseError(f"{what}: not valid JSON ({exc})".replace("\n", " ")[:300]) from None
+
+
+#: (text, parsed value) of the document :func:`peek_json` read last, handed to the next :func:`load_json` of the
+#: same ``str`` object so that a document whose layout is read before its records is parsed once. The parsers
+#: only read the parsed value, never change it.
+_PEEKED: tuple[str, Any] | None = None
+
+
+def peek_json(raw: str) -> Any:
+    """``json.loads`` for a first look (``layout_of``); the parse that follows reuses the result."""
+    return _loads(raw, keep=True)
+
+
+def _loads(raw: str, keep: bool) -> Any:
+    global _PEEKED
+    peeked = _PEEKED
+    if peeked is not None and peeked[0] is raw:
+        if not keep:
+            _PEEKED = None
+        return peeked[1]
+    _PEEKED = None
+    data = json.loads(raw)
+    if keep:
+        _PEEKED = (raw, data)
+    return data
 
 
 # ---- the parser ---------------------------------------------------------------------------------------------------
@@ -305,7 +343,7 @@ class CtgovV2Json(Parser):
     @classmethod
     def detect(cls, text: str, path: str) -> float:
         head = text.lstrip("\ufeff \t\r\n")[:1]
-        if head not in ("{", "[") or not _MARKER.search(text):
+        if head not in ("{", "[") or '"protocolSection"' not in text or not _MARKER.search(text):
             return 0.0
         return 0.95
 
@@ -326,7 +364,7 @@ class CtgovV2Json(Parser):
     @classmethod
     def layout_of(cls, text: str) -> str | None:
         try:
-            studies, is_list = _studies(json.loads(text.lstrip("\ufeff")))
+            studies, is_list = _studies(peek_json(text.lstrip("\ufeff")))
         except (ValueError, RecursionError):
             return None
         if is_list:

@@ -272,12 +272,15 @@ class EuctrTextParser(Parser):
 
     @classmethod
     def detect(cls, text: str, path: str) -> float:
+        if text.find("EudraCT", 0, 20000) < 0 and text.find("This file contains full details", 0, 20000) < 0:
+            return 0.0  # every rule below needs one of these in the first 20,000 characters
         head = text[:20000]
         if "This file contains full details on each clinical trial selected for download" in head:
             return 0.98
         if "EudraCT Number:" in head and "A.3 Full title of the trial" in head:
             return 0.9
-        if re.search(r"^A\.2 EudraCT number:", head, re.M) and re.search(r"^E\.\d", text[:200000], re.M):
+        if "A.2 EudraCT number:" in head and re.search(r"^A\.2 EudraCT number:", head, re.M) \
+                and re.search(r"^E\.\d", text[:200000], re.M):
             return 0.7
         return 0.0
 
