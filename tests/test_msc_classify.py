@@ -1,6 +1,8 @@
 """is_msc and the categorical MSC attributes (warehouse/msc_classify.py) on short texts taken from real records."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from warehouse.msc_classify import Arm, Intervention, TrialText, load_vocab, profile, split_alternatives
 
@@ -108,3 +110,105 @@ def test_product_types():
     assert profile(trial("MSC secretome", "secretome of menstrual blood stem cells IV")).product_type == "secretome"
     assert profile(trial("Conditioned Media", "WJ-MSC conditioned medium gel")).product_type == "conditioned_medium"
     assert profile(trial("MSC-Exo", "MSC-derived exosomes, nebulized")).product_type == "exosomes"
+
+
+@pytest.mark.parametrize("text, route", [
+    # NCT03356821: the stroke is "in the middle cerebral artery"; the cells go "via the nasal route"
+    ("50x10^6 MSCs via the nasal route after confirmation of the stroke (in the middle cerebral artery)", "intranasal"),
+    # NCT01221454: "via portal vein or hepatic artery" (portal vein is 'other', dropped beside a specific route)
+    ("bone marrow MSCs were infused using interventional method via portal vein or hepatic artery", "intra_arterial"),
+    # NCT04519684: direct injection into the fistula
+    ("Direct injection of allogeneic bone marrow derived MSCs into the ileal pouch fistula(s)", "local_injection"),
+    # NCT01643681
+    ("Into lumbar intervertebral disc infusion of Autologous Adipose Derived MSCs", "intradiscal"),
+])
+def test_more_route_phrases(text, route):
+    assert profile(trial("MSC", text)).route == route
+
+
+def test_infused_product_without_route_is_intravenous_by_rule():
+    # NCT00749164-like: "Allogeneic Mesenchymal Stem Cell Infusion", no route word anywhere
+    p = profile(trial("Mesenchymal stem cell infusion", "Infusion of mesenchymal stem cells on day 0"))
+    assert p.route == "intravenous"
+    assert "rule route_default" in p.evidence
+    # an islet infusion is not the MSC's route (NCT02384018)
+    p = profile(trial("autologous MSC", "Patients will receive autologous MSCs following islets infusion"))
+    assert p.route is None
+
+
+def test_background_sentences_give_no_source():
+    # NCT03171194: the intervention description lists where MSCs can come from; the summary names the product's
+    p = profile(trial("Low Dose Mesenchymal Stem Cells (MSCs)",
+                      "Mesenchymal stromal/stem cells (MSCs) are cells that can be derived from umbilical cords, bone "
+                      "marrow, adipose tissue, and dental pulp, among other sites.",
+                      summary="The safety of mesenchymal stromal cells (MSCs) obtained from umbilical cords in SLE."))
+    assert p.cell_source == "umbilical_cord"
+    # NCT02749448: a definition in the intervention description; the title names the product's tissue
+    p = profile(trial("mesenchymal stem cell",
+                      "There are complex sets of non-hematopoietic cells in bone marrow called mesenchymal progenitor "
+                      "cells (MPCs).", title="The Effect of Autologous Adipose Mesenchymal Stem Cells in Lung Injury"))
+    assert p.cell_source == "adipose"
+
+
+def test_cells_given_back_are_autologous():
+    # NCT01504464
+    p = profile(trial("mesenchymal stem cell", "intra articular injection of mesenchymal stem cell",
+                      summary="Mesenchymal stem cells will be isolated from bone marrow, cultured and transplanted "
+                              "back to the knee joint."))
+    assert p.donor == "autologous"
+
+
+def test_count_of_a_co_administered_drug_is_not_the_msc_count():
+    # NCT02966717: rituximab 4 times, MSCs 2 times
+    t = TrialText(
+        "NCT00000000", brief_title="Rituximab Combined With MSCs",
+        interventions=[Intervention("Rituximab", "DRUG", "monoclonal antibody"),
+                       Intervention("Mesenchymal stem cells", "DRUG", None)],
+        arms=[Arm("experimental group", "EXPERIMENTAL",
+                  "Rituximab combined with mesenchymal stem cells group: as follows, Rituximab, 100mg/time every one "
+                  "week, the infusion should be a total of 4 times; and then the dosage of mesenchymal stem cells "
+                  "tends to be 10^6/kg/time every 2 weeks, while the infusion should be a total of 2 times.",
+                  ["Mesenchymal stem cells", "Rituximab"])])
+    assert profile(t).n_administrations == 2
+
+
+def _fixture_sentences():
+    import json
+    from pathlib import Path
+
+    from warehouse.msc_dose import split_sentences
+
+    out = []
+    for path in sorted((Path(__file__).parent / "fixtures" / "msc").glob("*.json")):
+        for value in json.loads(path.read_text(encoding="utf-8")).values():
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str):
+                    out += split_sentences(text)
+    return out
+
+
+def test_anchors_never_hide_a_match():
+    """Every vocabulary pattern that matches a real sentence has its anchor found in it (the skip is exact)."""
+    from warehouse.msc_classify import Present
+
+    v = load_vocab()
+    families = (v.msc, v.source_all, v.donor_all, v.route_all, v.product_all, v.non_msc_all, v.trade_rx, v.control,
+                v.generic, v.exclude)
+    patterns = [p for ps in families for p in zip(ps.compiled, ps.anchors, strict=True)]
+    sentences = _fixture_sentences()
+    assert len(sentences) > 500
+    for sentence in sentences:
+        present = Present(sentence)
+        for rx, anchor in patterns:
+            if rx.search(sentence):
+                assert present.has(anchor), (rx.pattern, sentence)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("MSCmscUCIVivAİıſKk -/()wharton'sJELLYboneMarrow")), max_size=60))
+def test_gated_search_equals_plain_search(text):
+    v = load_vocab()
+    for ps in (v.msc, v.source_all, v.route_all, v.donor_all):
+        plain = next((m for rx in ps.compiled for m in [rx.search(text)] if m), None)
+        gated = ps.search(text)
+        assert (plain.span() if plain else None) == (gated.span() if gated else None)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warehouse.msc_dose import cell_doses, parse_administrations, parse_doses
+from warehouse.msc_dose import administrations_in, cell_doses, parse_administrations, parse_doses, split_sentences
 
 
 def one(text):
@@ -90,7 +90,29 @@ def test_administrations(text, n):
     assert parse_administrations(text) == n
 
 
-@pytest.mark.parametrize("text", ["10 times higher than normal", "", "no schedule stated"])
+@pytest.mark.parametrize("text, n", [
+    # NCT01739777: "the first group of 15 patients will receive a sole injection of ucMSC"
+    ("the first group of 15 patients will receive a sole injection of ucMSC", 1),
+    # NCT01392625: injection sites of one transendocardial procedure, not ten administrations
+    ("20 million cells/ml delivered in a dose of 0.5 ml per injection x 10 injections for a total of 1 x 108", 1),
+    # NCT02509156 / NCT03079401: sites again
+    ("Allo-MSCs: 20 transendocardial injections of 0.5 mL", 1),
+    ("A total dose of 20 million cells will be delivered, divided evenly into ~11 injections of 50 µL each.", 1),
+    # NCT01540292: spaced in time, so administrations
+    ("Patients with Crohn's disease will receive two injections of allogenic MSC 4 weeks apart (week 0 and 4)", 2),
+    # NCT02805855
+    ("Subjects in the M100 cohort will receive three injections of 100 million AMSCs at one-month intervals", 3),
+])
+def test_administrations_sites_and_single(text, n):
+    assert parse_administrations(text) == n
+
+
+@pytest.mark.parametrize("text", [
+    "10 times higher than normal", "", "no schedule stated",
+    # NCT02208713 / NCT03358654: follow-up visits are not repeated administrations
+    "All the patients will be followed at 1,2,4,6 and 12 months after cell injection.",
+    "inject mesenchymal stem cells from umbilical cord, and the patients will be followed up at 1, 2, 3, and 6 months",
+])
 def test_administrations_absent(text):
     assert parse_administrations(text) is None
 
@@ -109,3 +131,21 @@ def test_parsers_never_raise_on_any_text(text):
         assert d.kind in ("per_kg", "total", "other")
     n = parse_administrations(text)
     assert n is None or n > 0
+
+
+def test_administrations_in_gives_the_phrase_position():
+    text = "Rituximab, 100mg/time every one week, the infusion should be a total of 4 times"
+    n, sentence, at = administrations_in(text)
+    assert (n, sentence) == (4, text)
+    assert text[at:].startswith("a total of 4 times")
+
+
+@pytest.mark.parametrize("text", [
+    "A. B. C", "x; y\n\nz", "one - Two", "1.5 ml. Then • item", "end.  (Next) part", "a \n- B", "no split here",
+    "Mix.\tTab; ; semi", "e.g. the i.v. route. Next",
+])
+def test_split_sentences_matches_the_reference_rule(text):
+    import re
+
+    ref = re.split(r"(?<=[.!?])\s+(?=[A-Z(\[])|;\s*|\n+|\s+-\s+(?=[A-Z])|\u2022", text)
+    assert split_sentences(text) == [c.strip() for c in ref if c and c.strip()]

@@ -18,8 +18,8 @@ N = None
 EXPECTED = {
     # "0.5*10E6 UC-MSCs /kg body weight ... intravenously at Day1, Day3, Day5, Day7"
     "NCT04293692": ("umbilical_cord", "allogeneic", "cells", "intravenous", 5e5, N, N, N, 4),
-    # ucMSC, "1 million mesenchymal cells per Kg weight injected intravenously"
-    "NCT01739777": ("umbilical_cord", "allogeneic", "cells", "intravenous", 1e6, N, N, N, N),
+    # ucMSC, "1 million mesenchymal cells per Kg weight injected intravenously"; "will receive a sole injection"
+    "NCT01739777": ("umbilical_cord", "allogeneic", "cells", "intravenous", 1e6, N, N, N, 1),
     # allogenic MSC-derived exosome (miR-124), "via Stereotaxis/Intraparanchymal"; 200 µg not stated in cells
     "NCT03384433": ("unspecified", "allogeneic", "exosomes", "other", N, N, N, N, N),
     # adipose-derived MSC, "Intra-arterial infusion of the single-dose MSC"; donor only as "a person's own fat"
@@ -31,8 +31,9 @@ EXPECTED = {
     "NCT04519684": ("bone_marrow", "allogeneic", "cells", "local_injection", N, N, 7.5e7, N, 2),
     # dental pulp MSCs "on day 1, 3 and 7"; "Injection dose: 1.0x106 cells /kg"; no route word in the record
     "NCT04302519": ("dental_pulp", N, "cells", N, 1e6, N, N, N, 3),
-    # SBI-101 device with allogeneic MSCs: arms 250 and 750 million MSCs (extracorporeal circuit)
-    "NCT04445220": ("unspecified", "allogeneic", "cells", N, N, N, 2.5e8, 7.5e8, N),
+    # SBI-101 device with allogeneic MSCs: arms 250 and 750 million MSCs (extracorporeal circuit); the trade name
+    # SBI-101 is a bone-marrow MSC product (vocabulary)
+    "NCT04445220": ("bone_marrow", "allogeneic", "cells", N, N, N, 2.5e8, 7.5e8, N),
     # arms: 10 million vs 100 million BM-MSC, single intraarticular injection; summary: autologous
     "NCT02123368": ("bone_marrow", "autologous", "cells", "intra_articular", N, N, 1e7, 1e8, 1),
     # groups 1x10^7, 5x10^7, 1x10^8 intrathecal; "Groups 1, 2 and 4 will receive a single dose"
@@ -44,8 +45,9 @@ EXPECTED = {
     # "Intravenous Allogeneic human menstrual blood stem cell (MenSC) secretome injection"
     "NCT05019287": ("menstrual_blood", "allogeneic", "secretome", "intravenous", N, N, N, N, N),
     # POSEIDON-DCM: autologous vs allogeneic hMSCs, transendocardial, "0.5 ml per injection x 10 injections for a
-    # total of 1 x 108 (100 million)"; "20 million cells/ml" is a concentration
-    "NCT01392625": ("unspecified", "both", "cells", "intramyocardial", N, N, 1e8, N, 10),
+    # total of 1 x 108 (100 million)"; "20 million cells/ml" is a concentration; the 10 injections are the sites of
+    # one catheterisation, one administration
+    "NCT01392625": ("unspecified", "both", "cells", "intramyocardial", N, N, 1e8, N, 1),
     # NurOwn: intramuscular + "a single intrathechal injection"; doses 94x106 to 188x106 cells
     "NCT01777646": ("bone_marrow", "autologous", "cells", "intramuscular|intrathecal", N, N, 9.4e7, 1.88e8, 1),
     # UC-MSC dose escalation "3 infusions of 1x106 / 2x106 / 3x106 cells /kg"
@@ -58,6 +60,18 @@ EXPECTED = {
     "NCT03529136": ("wharton_jelly", "allogeneic", "cells", "intravenous", 1.5e6, N, N, N, 4),
     "NCT04313322": ("wharton_jelly", "allogeneic", "cells", "intravenous", 1e6, N, N, N, 3),
     "NCT02444455": ("umbilical_cord", "allogeneic", "cells", "intravenous", 5e5, N, N, N, 3),
+    # Rituximab "a total of 4 times" then MSCs "10^6/kg/time every 2 weeks ... a total of 2 times"; no route word, the
+    # MSCs are infused (rule route_default); the background naming umbilical cord and bone marrow MSCs is skipped
+    "NCT02966717": ("unspecified", N, "cells", "intravenous", 1e6, N, N, N, 2),
+    # intervention description lists where MSCs "can be derived from" (background); summary: "obtained from umbilical
+    # cords"; official title: allogeneic; "a single IV infusion of ... 1 x 10^6 cells/kg"
+    "NCT03171194": ("umbilical_cord", "allogeneic", "cells", "intravenous", 1e6, N, N, N, 1),
+    # summary: BM-MSCs; description: "All subjects will undergo bone marrow aspiration ... cultured and transplanted
+    # back to the knee joint" (autologous); intra-articular
+    "NCT01504464": ("bone_marrow", "autologous", "cells", "intra_articular", N, N, N, N, N),
+    # intervention description defines MSCs ("cells in bone marrow called MPCs"): not the source; the title says
+    # autologous adipose MSCs; "100 million MSC cells every two months for three injections"
+    "NCT02749448": ("adipose", "autologous", "cells", "intravenous", N, N, 1e8, N, 3),
     # UCB transplant with co-infusion of third-party MSCs (the MSCs' tissue is not named)
     "NCT01092026": ("unspecified", "allogeneic", "cells", N, N, N, N, N, 2),
 }
