@@ -160,9 +160,12 @@ def _frames(items: list[tuple[str, str, int, str, str | None]]) -> tuple[pl.Data
 def derive(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
     """Facts, themes and age windows; ``prefilled``: facts and themes were copied from the parse workers'
     rows by the build (:func:`warehouse.merge.sql_derived`), only the age windows remain."""
-    if prefilled:
-        con.execute("DELETE FROM trial_age_window")
-        con.execute(_WINDOW_SQL)
+    if prefilled:  # windows of the trials that have none (all in a full build, the changed ones in a patch)
+        missing = "(SELECT * FROM trials WHERE trial_id NOT IN (SELECT trial_id FROM trial_age_window)) t"
+        sql = _WINDOW_SQL.replace("FROM trials t ", f"FROM {missing} ", 1)
+        if sql == _WINDOW_SQL:
+            raise RuntimeError("_WINDOW_SQL must read the trials as 'FROM trials t '")
+        con.execute(sql)
         return
     items = read_items(con)
     parts = map_chunks(_frames, items)
