@@ -184,3 +184,22 @@ def test_window_ignores_subgroup_ages():
          || 'than 6 years: FEV1 and FVC < 70% of age-appropriate norm)', 'd')""")
     derive(con)
     assert _window(con, "NCT02957552")[6:] == (0.1533, 18.0, True)
+
+
+def _key(f):
+    row = f if isinstance(f, dict) else {k: getattr(f, k) for k in FIELDS}
+    low, high = (None if row[k] is None else round(float(row[k]), 3) for k in ("low", "high"))
+    return (row["fact"], low, high, row["low_inclusive"] if low is not None else None,
+            row["high_inclusive"] if high is not None else None)
+
+
+@pytest.mark.parametrize("name", ["labelled_sample.yaml", "blind_sample.yaml", "blind_sample_2.yaml"])
+def test_precision_and_recall_on_a_labelled_sample(name):
+    # facts scored by bounds and inclusivity, as the held-out check does
+    tp = fp = fn = 0
+    for item in yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8")):
+        want = [_key(f) for f in item["facts"]]
+        got = [_key(f) for f in extract_facts(item["text"])]
+        hit = sum(min(want.count(k), got.count(k)) for k in set(want))
+        tp, fp, fn = tp + hit, fp + len(got) - hit, fn + len(want) - hit
+    assert tp / max(1, tp + fp) >= 0.9 and tp / max(1, tp + fn) >= 0.85, (tp, fp, fn)

@@ -61,8 +61,9 @@ def test_a_user_vocabulary_extends_without_code():
     assert tag_themes("Enrolled in a smoking cessation programme", themes) == []
 
 
-def test_precision_and_recall_on_a_labelled_sample():
-    sample = yaml.safe_load((FIXTURES / "labelled_sample.yaml").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", ["labelled_sample.yaml", "blind_sample.yaml", "blind_sample_2.yaml"])
+def test_precision_and_recall_on_a_labelled_sample(name):
+    sample = yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))
     tp = fp = fn = 0
     for item in sample:
         want = set(item["themes"])
@@ -79,3 +80,29 @@ def test_synonyms_real_records_use():
     # the study's own cells are not a prior cell therapy
     assert [t for t, _ in tag_themes("Unwilling to use contraception for at least 2 months after MSC infusion")] == [
         "contraception"]
+
+
+def test_terms_found_missing_in_a_blind_sample():
+    # real items (blind_sample.yaml, blind_sample_2.yaml)
+    assert [t for t, _ in tag_themes("Infections in or around the knee.", criterion_type="exclusion")] == [
+        "active_infection"]
+    assert [t for t, _ in tag_themes("Reduced cognition")] == ["psychiatric"]
+    assert [t for t, _ in tag_themes("Hepatic encephalopathy")] == ["organ_failure"]
+    assert [t for t, _ in tag_themes("Protein C deficiency.")] == ["bleeding_coagulation"]
+    assert [t for t, _ in tag_themes("patients on liver transplantation list")] == ["organ_failure"]
+    assert "organ_failure" in {t for t, _ in tag_themes(
+        "Chronic Kidney Disease (CKD) Stage IV (GFR 15-29 mL/min/1.73m2)and Stage V (GFR <15mL/min/1.73m2)")}
+
+
+def test_dates_and_the_studys_own_product_are_not_themes():
+    # real items: "consent" as a date, "compliance" with a standard, the study's own investigational product
+    assert tag_themes("Male or female subjects age >18 years at the time of signing the Informed Consent Form") == []
+    assert tag_themes("Valvular heart disease including 1) mechanical or bioprosthetic heart valve; or 2) severe "
+                      "valvular (any valve) insufficiency/regurgitation within 12 months of consent.") == []
+    assert tag_themes("In compliance with the 2019-nCoV pneumonia diagnosis standard") == []
+    assert [t for t, _ in tag_themes(
+        "Study participants with any systemic infection requiring treatment with antibiotics, antivirals, or "
+        "antifungals within 30 days prior to first dose of the investigational product.")] == ["active_infection"]
+    # a consent phrase still counts next to a date
+    assert [t for t, _ in tag_themes("Age ≥ 18 at the time of consent and able to give informed consent")] == [
+        "consent"]

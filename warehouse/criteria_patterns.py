@@ -75,18 +75,23 @@ _POST_LE = r"(?:or|and|&)\s+(?:younger|below|under|less|lower)"
 
 _TIME_UNIT = (r"(?:years?|yrs?\.?|y\.?(?=\W|$)|months?|mos?\.?|weeks?|wks?\.?|days?|hours?|hrs?\.?)"
               r"(?:\s*[-‐]?\s*(?:old|of\s+age))?")
+#: the upper limit of normal, spelled out or abbreviated
+_ULN = (r"(?:(?:ULN|UNL|IULN)(?![a-z])|"
+        r"upper\s+(?:limits?|levels?|range)\s+(?:of\s+)?(?:the\s+)?normal(?:\s+(?:range|values?|limits?))?|"
+        r"(?:the\s+)?normal\s+upper\s+limit|upper\s+normal\s+limit)(?:\s*\((?:ULN|UNL)\))?")
+_TIMES = r"(?:[x×*]|times?|-?folds?)"
 _UNIT_PARTS = [
-    # multiples of the upper limit of normal
-    r"(?:[x×*]|times?|-?fold)\s*(?:of\s+)?(?:the\s+)?(?:institutional\s+)?"
-    r"(?:ULN|UNL|upper\s+(?:limits?|levels?|range)\s+(?:of\s+)?(?:the\s+)?normal(?:\s+(?:range|values?|limits?))?|"
-    r"(?:the\s+)?normal\s+upper\s+limit|upper\s+normal\s+limit|normal(?:\s+(?:values?|range))?|IULN)"
-    r"(?:\s*\((?:ULN|UNL)\))?",
+    # multiples of the upper limit of normal: "x ULN", "times the upper limit of normal", "2 ULN", "1.5 from the
+    # upper limit"
+    rf"{_TIMES}\s*(?:of\s+)?(?:the\s+)?(?:institutional\s+)?(?:{_ULN}|normal(?:\s+(?:values?|range))?)",
+    rf"(?:the\s+)?(?:institutional\s+)?{_ULN}",
+    r"(?:from|of)\s+(?:the\s+)?upper\s+limits?(?:\s+of\s+(?:the\s+)?normal)?",
     r"[x×*]\s*10\s*(?:\^|\*\*|e)?\s*(?:9|⁹|3|³|12|6)\s*/\s*(?:L|l|µL|μL|uL|mm3|mm³)",
     r"(?:[x×*]\s*)?10\s*(?:\^|\*\*)?\s*(?:9|⁹)\s*/\s*L",
     r"(?:m[lL]|cc)\s*/\s*\(?\s*min(?:ute)?\s*(?:[/·.*x×]\s*)?(?:1[.,·]73\s*(?:m\s*(?:\^?\s*2|²)|m2))?\s*\)?",
     r"(?:mg|g|gm|µmol|μmol|umol|mmol|mEq|ng|pg|µg|μg|mcg|IU|U|mIU|cells?)\s*/\s*(?:dL|dl|DL|L|l|ml|mL|mm3|mm³|µL|μL|uL)",
     r"mg\s*%|g\s*%",
-    r"(?:/|per)\s*(?:1\s*)?(?:mm3|mm³|mm\^3|µL|μL|uL|ul|mcL|cu\.?\s*mm|microliter|L)",
+    r"(?:/|per)\s*(?:1\s*)?(?:mm3|mm³|mm\^3|[µμu]\s?[lL]|mcL|cu\.?\s*mm|microlit(?:er|re)|L)",
     r"(?:thousand|k)\s*/\s*(?:µL|μL|uL|ul|mm3)",
     r"G\s*/\s*L",
     r"kg\s*/\s*m\s*(?:\^\s*2|²|2)",
@@ -441,9 +446,11 @@ _SPECS: list[_Spec] = [
     _Spec("nyha", _rx(r"\b(?:class|grade|stage)\b"), _SCALE, filler=4, bare=True, enum=True, context=_NYHA_CTX),
     _Spec("ejection_fraction", _rx(r"(?:left\s+ventricular\s+|LV\s+)?ejection\s+fraction(?:\s*\((?:LV)?EF\))?|"
                                    r"\bLVEF\b|\bEF\b"), _PLAIN, filler=40, unit_check=_rx(r"^%$")),
-    _Spec("creatinine", _rx(r"(?:serum\s+|plasma\s+)?creatinine(?!\s+clearance)(?:\s*\((?:s?Cr|SCr|Scr)\))?|"
+    # "creatine" is a frequent misspelling of creatinine (creatine kinase is another test)
+    _Spec("creatinine", _rx(r"(?:serum\s+|plasma\s+|blood\s+)?creatin(?:in)?e(?!\s+(?:clearance|(?:phospho)?kinase))"
+                            r"(?:\s*\((?:s?Cr|SCr|Scr)\))?|"
                             r"\bS?Cr\b(?!\s*Cl)|\bSCr\b"), _PLAIN, filler=35,
-          unit_check=_rx(r"mg|mol|ULN|UNL|normal|g\s*/")),
+          unit_check=_rx(r"mg|mol|ULN|UNL|normal|upper|g\s*/")),
     _Spec("egfr", _rx(r"\beGFR\b|\bGFR\b|glomerular\s+filtration\s+rate|creatinine\s+clearance|\bCrCl\b|\bCCr\b"),
           _PLAIN, filler=40, unit_check=_rx(r"min")),
     _Spec("hba1c", _rx(r"\bHbA1c\b|\bHbA1\b|\bA1c\b|h(?:a)?emoglobin\s+A1c|glycated\s+h(?:a)?emoglobin|"
@@ -452,7 +459,7 @@ _SPECS: list[_Spec] = [
     _Spec("alt_ast", _rx(r"\b(?:ALT|AST|SGPT|SGOT)\b(?:\s*(?:/|and|or|,)\s*\b(?:ALT|AST|SGPT|SGOT)\b)*|"
                          r"(?:alanine|aspartate)\s+(?:amino)?transaminase|(?:alanine|aspartate)\s+aminotransferase|"
                          r"\btransaminases?\b|\baminotransferases?\b"), _PLAIN, filler=60,
-          unit_check=_rx(r"ULN|UNL|normal|U\s*/|IU")),
+          unit_check=_rx(r"ULN|UNL|normal|upper|U\s*/|IU")),
     _Spec("platelets", _rx(r"\bplatelets?(?:\s+counts?)?(?:\s*\(PLT\))?|\bPLT\b|\bthrombocytes?"), _PLAIN,
           filler=30, unit_check=_rx(r"/|10|G\s*/|thousand")),
     _Spec("hemoglobin", _rx(r"\bh(?:a)?emoglobin\b(?!\s*A1)(?:\s*\((?:Hgb|Hb|HGB)\))?|\bHgb\b|\bHb\b(?!A1)"),
@@ -466,14 +473,14 @@ _SPECS: list[_Spec] = [
 _AGE_ANCHOR = _rx(r"(?<![-\w])(?:age[sd]?|aging)\b(?!\s*-?\s*(?:related|matched|appropriate|dependent|specific))")
 _AGE_SKIP = _rx(r"(?:gestational|gestation|post\s*-?menstrual|postnatal|corrected|bone|mental)"
                 r"\s+$|\bat\s+$")
-_AGE_NOT_AFTER = _rx(r"^\s*(?:at|of)\s+(?:onset|diagnosis|symptom)")
+_AGE_NOT_AFTER = _rx(r"\s*(?:at|of)\s+(?:onset|diagnosis|symptom)")
 _PERSON = _rx(r"\b(?:patients?|subjects?|participants?|men|women|males?|females?|adults?|children|individuals?|"
               r"volunteers?|persons?|people|boys|girls|adolescents|infants|neonates|sex|genders?|both\s+sexes|"
               r"pts|cases?|recipients?|donors?)\b(?:\s*\([^)]{0,20}\))?\s*(?:must\s+be\s+|will\s+be\s+|are\s+|is\s+|"
               r"of\s+either\s+sex\s+|aged?\s+|,\s*|:\s*)*$")
 _YOUNG = _rx(r"\b(?:age[sd]?|infants?|neonates?|newborns?|babies|baby|children|child|patients?|subjects?|"
                r"participants?|boys|girls|born|pediatric|paediatric)\b")
-_AGE_TAIL = _rx(r"^\s*(?:[-‐]?\s*(?:years?|yrs?|y)\.?\s*)?[-‐\s]*(?:old|of\s+age|in\s+age|of\s+age\s+or\s+older)\b")
+_AGE_TAIL = _rx(r"\s*(?:[-‐]?\s*(?:years?|yrs?|y)\.?\s*)?[-‐\s]*(?:old|of\s+age|in\s+age|of\s+age\s+or\s+older)\b")
 _DURATION_CUE = _rx(r"\b(?:for|since|within|duration|history|last|past|previous|ago|after|before|prior|over\s+the|"
                     r"during|expectancy|lived|period|follow|diagnosed|onset|injury)\b[^,;]*$")
 
@@ -711,11 +718,42 @@ _TREATMENT = _rx(
     r"using|taken|taking|administ(?:ered|ration)|antibiotics?|NSAIDs?|biologics?|biological|immunosuppress\w*|"
     r"\w+mab|hyaluronic|viscosupplement\w*|PRP|platelet[-\s]rich|stem\s+cells?|cell\s+therap\w*|transplant\w*|"
     r"anticoagula\w*|aspirin|insulin|methotrexate|cyclosporin\w*|tacrolimus|interferons?|dos(?:e|es|ing)|"
-    r"intra-?articular|arthroscop\w*|procedures?|immunotherapy|IVIG|plasmapheresis|dialysis)\b"
+    r"intra-?articular|arthroscop\w*|procedures?|immunotherapy|IVIG|plasmapheresis|dialysis|\w+ectom(?:y|ies)|"
+    r"\w+otom(?:y|ies)|ligation|sterili[sz]ation)\b"
 )
 _NOT_WASHOUT = _rx(r"\b(?:pregnan\w*|abuse|dependence|addiction|anticipated|planned|expected|"
                    r"contracept\w*|life\s+expectancy|follow[-\s]?up|after\s+(?:the\s+)?(?:last|final)|"
-                   r"post[-\s]?(?:treatment|transplant\w*|operative)|stable\s+(?:dose|regimen)|for\s+at\s+least)\b")
+                   r"post[-\s]?(?:treatment|transplant\w*|operative)|stable\s+(?:dose|regimen)|for\s+at\s+least|"
+                   r"(?:increase|decrease|change|adjustment|modification)s?\s+(?:of\s+|in\s+)?(?:the\s+)?dos\w*|"
+                   r"dos(?:e|es|age|ing)\s+(?:change|increase|decrease|adjustment|modification)s?)\b")
+#: a test or an event named after the treatment word dates that, not the treatment: "as shown by MRIs …, the most
+#: recent being within 1 year", "treated malignancy with no evidence of recurrence in past 5 years"
+_EXAM = _rx(r"\b(?:MRIs?|magnetic\s+resonance|scans?|imaging|CT|radiograph\w*|x-?rays?|echocardiogra\w*|"
+            r"ultraso\w+|laborator\w*|recurrences?|relapses?|remission)\b")
+#: a verb of taking part or taking a treatment named before a time window whose treatment comes after it:
+#: "participated within the previous 30 days in an investigational … trial"
+_USE_VERB = _rx(r"\b(?:participat\w*|enrolled|received|receiving|treated|took|undergone|underwent|exposed|exposure|"
+                r"administered)\b")
+#: a treatment that was stopped: its time window is a minimum ("stopped for at least 4 weeks", "paused 14 days
+#: before")
+_STOPPED = _rx(r"\b(?:stopped|discontinued|discontinuation|paused|withdrawn|withdrawal|ceased|interrupted|suspended|"
+               r"washed\s+out|wash[-\s]?out)\b")
+_STOPPED_FOR = re.compile(
+    r"\b(?:stopped|discontinued|paused|withdrawn|ceased|interrupted|suspended|washed\s+out)\s+(?:\w+\s+){0,3}?"
+    rf"for\s+(?:(?P<op>{_OP_ANY})\s*)?(?P<v>{_NUM}|{_WORDNUM})\s*(?:\(\d+\)\s*)?"
+    r"(?P<u>years?|yrs?|months?|weeks?|days?|hours?|hrs?)\b",
+    re.I,
+)
+#: a comorbid event dated by a time window, not the duration of the disease studied
+_NOT_DURATION = _rx(r"\b(?:relapses?|recurrences?|exacerbations?|flares?|cancers?|malignan\w*|tumou?rs?|neoplas\w*|"
+                    r"carcinomas?|pregnan\w*)\b")
+#: an event, an operator and a time: "CNS injury < 3 months", "diagnosed less than 10 days of enrolment"
+_EVENT_OP = re.compile(
+    r"\b(?:injury|injuries|stroke|infarction|onset|diagnos(?:ed|is)|SCI|trauma|fracture)\s*(?:\([^)]{0,12}\)\s*)?"
+    rf"(?:(?:was|is|occurred|made)\s+)?(?P<op>{_OP_ANY})\s*(?P<v>{_NUM}|{_WORDNUM})\s*(?:\(\d+\)\s*)?"
+    r"(?P<u>years?|yrs?|months?|weeks?|days?|hours?|hrs?)\b",
+    re.I,
+)
 _WITHIN = re.compile(
     r"(?:(?:within|in|during|over)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*|"
     r"(?:=<|≤|<=)\s*)"
@@ -735,7 +773,8 @@ _DURATION_ANCHOR = _rx(
     r"\b(?:(?:disease|diabetes|symptoms?|pain|illness|condition|injury|wound|ulcer|MS|RA|OA|SLE|CD|UC)\s+duration|"
     r"duration\s+of\s+(?:the\s+)?(?:\(?[\w'-]+\)?\s+){0,3}?(?:disease|diabetes|symptoms?|pain|illness|condition|"
     r"injury|wound|ulcers?|lesions?|stroke|infarction|SCI|DM|T1D|T2D|OA|RA|MS|SLE|ALS|diagnosis|fistula|"
-    r"insomnia|dysfunction|[\w'-]+itis)|duration|(?:diagnos(?:ed|is)|history|symptoms?|pain|onset|disease|present)"
+    r"insomnia|dysfunction|[\w'-]+itis)|duration|(?:diagnos(?:ed|is)|history|symptoms?|pain|onset|disease|present|"
+    r"consolidation|non-?union|ulcers?|wounds?|fractures?|incontinence|dysfunction|insomnia|illness|disorder|injury)"
     r"\b[^.;,]{0,50}?\bfor)\b"
 )
 _DIAG_WITHIN = _rx(r"\b(?:diagnos(?:ed|is)|onset|occurr?(?:ed|ence)|injury|stroke|infarction)\b[^.;]{0,25}?$")
@@ -749,8 +788,32 @@ _DURATION_POST = re.compile(
 
 
 _NOT_DISEASE = _rx(r"study|trial|participation|follow")
+_STOPPED_WORDS = ("stopped", "discontinued", "paused", "withdrawn", "ceased", "interrupted", "suspended", "washed")
+_EVENT_OP_LC, _STOPPED_FOR_LC, _EXAM_LC = _lc(_EVENT_OP), _lc(_STOPPED_FOR), _lc(_EXAM)
 _TREATMENT_LC, _NOT_WASHOUT_LC, _WITHIN_LC, _SINCE_LC, _DURATION_ANCHOR_LC, _DIAG_WITHIN_LC, _DURATION_POST_LC = (
     _lc(p) for p in (_TREATMENT, _NOT_WASHOUT, _WITHIN, _SINCE, _DURATION_ANCHOR, _DIAG_WITHIN, _DURATION_POST))
+
+
+_HABIT = _rx(r"\b(?:smok\w*|tobacco|cigarettes?|alcohol|drinking)\b")
+_AGE_AT = re.compile(r"\bage\s+(?:at|of)\s+$")
+
+
+#: a treatment named just before a duration makes it the treatment's ("received therapy for incontinence for …")
+_TREATED_FOR = re.compile(r"\b(?:treated|treatments?|therap(?:y|ies)|received|receiving|standard\s+care)\b")
+
+
+def _clause_start(text: str, pos: int, reach: int) -> int:
+    """Where the phrase holding ``pos`` starts (after a comma or a clause break), at most ``reach`` characters back."""
+    return max(pos - reach, 0, *(text.rfind(s, 0, pos) + len(s) for s in (",", ";", ". ", "\n", "；", "，")))
+
+
+def _treated(before: str, after: str) -> bool:
+    """A time window is a washout when a treatment is named before it (and no test after that treatment), or
+    a verb of taking part before it and the treatment right after it (lowercased clause parts)."""
+    ends = [m.end() for m in _TREATMENT_LC.finditer(before)]
+    if not ends:
+        return bool(after) and _USE_VERB.search(before) is not None and _TREATMENT_LC.search(after) is not None
+    return _EXAM_LC.search(before, ends[-1]) is None
 
 
 def _duration_facts(text: str, low: str) -> list[Fact]:
@@ -758,8 +821,9 @@ def _duration_facts(text: str, low: str) -> list[Fact]:
     has_duration = "duration" in low
     for m in _DURATION_ANCHOR_LC.finditer(low) if has_duration or "for" in low else ():
         between = m.group(0)
-        if _TREATMENT_LC.search(between) and "duration" not in between:
-            continue
+        if "duration" not in between and (_TREATMENT_LC.search(between) or _TREATED_FOR.search(
+                low, _clause_start(text, m.start(), 60), m.end())):
+            continue  # "treated with standard care for diabetic foot ulcer … for at least 3 months": a treatment's
         b = _scan(text, m.end(), 30, _TIME, bare=False)
         if b is None or not b.unit or not _UNIT_Y_MO_W_D.match(b.unit):
             continue
@@ -783,6 +847,19 @@ def _duration_facts(text: str, low: str) -> list[Fact]:
         else:
             b = _Bound(v, v, True, True, u, start, m.end())
         found.append(("disease_duration", b))
+    events = any(w in low for w in ("injur", "stroke", "infarct", "onset", "diagnos", "sci", "trauma", "fractur"))
+    for m in _EVENT_OP_LC.finditer(low) if events else ():
+        v = _number(m.group("v"))
+        clause_start = max(text.rfind(s, 0, m.start()) for s in (";", ". ", "\n", "；")) + 1
+        if v is None or _AGE_AT.search(low, max(0, m.start() - 12), m.start()) or _NOT_DURATION.search(
+                text, clause_start, m.start()):
+            continue
+        k = _op_kind(m.group("op"))
+        u = text[m.start("u"):m.end("u")]
+        if k in ("ge", "gt", "moj"):
+            found.append(("disease_duration", _Bound(v, None, k != "gt", None, u, m.start(), m.end())))
+        else:
+            found.append(("disease_duration", _Bound(None, v, None, k == "le", u, m.start(), m.end())))
     for m in _WITHIN_LC.finditer(low):
         v = _number(m.group("v"))
         if v is None:
@@ -791,10 +868,14 @@ def _duration_facts(text: str, low: str) -> list[Fact]:
         clause_start = max(text.rfind(s, 0, m.start()) for s in (";", ". ", "\n", "；", "，")) + 1
         before = low[clause_start:m.start()]
         after = low[m.end(): m.end() + 40]
-        if _DIAG_WITHIN_LC.search(before) and not _TREATMENT_LC.search(before[-30:]):
-            found.append(("disease_duration", _Bound(None, v, None, True, unit, m.start(), m.end())))
+        diag = _DIAG_WITHIN_LC.search(before)
+        if diag and not _TREATMENT_LC.search(before[-30:]):
+            # "diagnosed with cancer within 5 years", "relapse occurred during the 60 days": another event
+            if not _NOT_DURATION.search(before, max(0, diag.start() - 25)):
+                found.append(("disease_duration", _Bound(None, v, None, True, unit, m.start(), m.end())))
             continue
-        if not _TREATMENT_LC.search(before) or _NOT_WASHOUT_LC.search(before + " " + after):
+        after = after[:min((i for i in (after.find(";"), after.find(". ")) if i >= 0), default=len(after))]
+        if not _treated(before, after) or _NOT_WASHOUT_LC.search(before + " " + after):
             continue
         found.append(("washout", _Bound(None, v, None, True, unit, m.start(), m.end())))
     since = any(w in low for w in ("prior", "before", "since", "preceding", "from"))
@@ -803,15 +884,26 @@ def _duration_facts(text: str, low: str) -> list[Fact]:
         unit = text[m.start("u"):m.end("u")]
         clause_start = max(text.rfind(s, 0, m.start()) for s in (";", ". ", "\n", "；")) + 1
         before = low[clause_start:m.start()]
-        if v is None or not _TREATMENT_LC.search(before) or _NOT_WASHOUT_LC.search(before):
+        if v is None or not _treated(before, "") or _NOT_WASHOUT_LC.search(before):
             continue
         op = _OP_BEFORE.search(text, max(0, m.start() - 40), m.start())
-        k = _op_kind(op.group("op")) if op else "le"
+        k = _op_kind(op.group("op")) if op else ("ge" if _STOPPED.search(before) else "le")
         start = op.start() if op else m.start()
         if k in ("ge", "gt"):
             found.append(("washout", _Bound(v, None, k == "ge", None, unit, start, m.end())))
         else:
             found.append(("washout", _Bound(None, v, None, k != "lt", unit, start, m.end())))
+    stopped = "for" in low and any(w in low for w in _STOPPED_WORDS)
+    for m in _STOPPED_FOR_LC.finditer(low) if stopped else ():
+        v = _number(m.group("v"))
+        if v is None or _HABIT.search(text, max(0, m.start() - 60), m.start()):
+            continue
+        k = _op_kind(m.group("op")) if m.group("op") else "ge"
+        u = text[m.start("u"):m.end("u")]
+        if k in ("le", "lt"):
+            found.append(("washout", _Bound(None, v, None, k == "le", u, m.start(), m.end())))
+        else:
+            found.append(("washout", _Bound(v, None, k != "gt", None, u, m.start(), m.end())))
     out: list[Fact] = []
     for name in ("disease_duration", "washout"):
         for b in _dedupe([b for n, b in found if n == name]):
@@ -854,6 +946,39 @@ _CHANGE_BEFORE = _rx(r"(?:increase|change|improvement|decrease|reduction|decline
                      r"(?:\S+\s+){0,3}$")
 
 
+_ULN_FACTS = ("alt_ast", "creatinine")
+#: "2 times more than normal upper limit", "3times higher than the normal value": a multiple above normal
+_TIMES_ABOVE = _rx(rf"(?P<v>{_NUM}|{_WORDNUM})\s*(?P<u>{_TIMES}\s*(?:more|higher|greater|above|over)\s+(?:than\s+)?"
+                   rf"(?:the\s+)?(?:{_ULN}|normal(?:\s+(?:upper\s+limit|values?|range|limits?))?))")
+#: a platelet count without a unit is read when written in full (thousands per microlitre)
+_FULL_COUNT = 10000
+#: "30.000/mm3", "75.000/µL": a European thousands separator in a count per volume
+_EURO_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})\.(\d{3})(?![\d.,])(?=\s*(?:/|per\b|mm|µ|μ|u[lL]|mc))")
+
+
+def _times_above(text: str, start: int, limit: int) -> _Bound | None:
+    """``AST or ALT 2 times more than normal upper limit``: a lower bound (exclusive) after the anchor."""
+    m = _TIMES_ABOVE.search(text, start, min(len(text), start + limit + 80))
+    if m is None or m.start() - start > limit or _HAS_DIGIT.search(text, start, m.start()):
+        return None
+    stop = _STOP.search(text, start + 1)
+    v = _number(m.group("v"))
+    if v is None or (stop is not None and stop.start() < m.start()):
+        return None
+    return _Bound(v, None, False, None, m.group("u"), m.start(), m.end())
+
+
+def _thousands(text: str, b: _Bound) -> None:
+    """Read ``30.000/mm3`` as 30000 (a platelet count of 30 per mm³ does not exist)."""
+    for m in _EURO_THOUSANDS.finditer(text, b.start, b.end):
+        written = float(f"{m.group(1)}.{m.group(2)}")
+        value = float(m.group(1) + m.group(2))
+        if b.low == written:
+            b.low = value
+        if b.high == written:
+            b.high = value
+
+
 def _spec_facts(spec: _Spec, text: str) -> list[_Bound]:
     if spec.context is not None and not spec.context.search(text):
         return []
@@ -868,9 +993,15 @@ def _spec_facts(spec: _Spec, text: str) -> list[_Bound]:
         if b is not None:
             if spec.unit_check is not None and b.unit and not spec.unit_check.search(b.unit):
                 b = None
-            elif spec.name in ("platelets", "creatinine", "hemoglobin", "alt_ast", "egfr") and not b.unit and (
-                    spec.name != "alt_ast"):
+            elif spec.name == "platelets" and not b.unit:
+                # a count written in full needs no unit: "Platelets less than 80,000"
+                b = b if min(v for v in (b.low, b.high) if v is not None) >= _FULL_COUNT else None
+            elif spec.name in ("creatinine", "hemoglobin", "egfr") and not b.unit:
                 b = None
+        if b is None and spec.name in _ULN_FACTS:
+            b = _times_above(text, m.end(), spec.filler)
+        if b is not None and spec.name == "platelets":
+            _thousands(text, b)
         if b is not None:
             b.start = m.start()
             cands.append(b)
@@ -926,7 +1057,8 @@ def extract_facts(text: str | None) -> list[Fact]:
         facts.extend(_age_facts(text, low, keys))
     by_name: dict[str, list[_Bound]] = {}
     if keys:
-        chosen = set(_SPEC_ALWAYS).union(*map(_SPEC_BY_KEY.__getitem__, keys.intersection(_SPEC_BY_KEY)))
+        # (the item's words are few, the index's keys many: look each word up rather than intersect)
+        chosen = set(_SPEC_ALWAYS).union(*[_SPEC_BY_KEY[k] for k in keys if k in _SPEC_BY_KEY])
         chosen.update(i for s, i in _SPEC_BY_SUBSTRING if s in low)
         for i in sorted(chosen):
             spec, context_gate = _SPECS[i], _SPEC_CONTEXT[i]
@@ -1064,7 +1196,7 @@ def tag_themes(text: str | None, themes: tuple[Theme, ...] | list[Theme] | None 
     if len(low) == len(text):  # positions in ``low`` are positions in ``text``
         by_key, always = _theme_index(themes)
         keys = _word_keys(low)
-        chosen = set(always).union(*map(by_key.__getitem__, keys.intersection(by_key)))
+        chosen = set(always).union(*[by_key[k] for k in keys if k in by_key])
     else:
         keys, chosen = set(), set(range(len(themes)))
     out: list[tuple[str, str]] = []
