@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,13 @@ from hypothesis import strategies as st
 from ingest.dispatch import detect, parse_document
 from ingest.errors import ParseError
 from ingest.formats.ctgov_csv import CtgovCsvParser
-from ingest.formats.ctgov_xml import CtgovXmlParser, dedent_block, split_wrapped_criteria
+from ingest.formats.ctgov_xml import (
+    CtgovXmlParser,
+    dedent_block,
+    safe_root,
+    split_wrapped_criteria,
+    study_to_record,
+)
 from ingest.formats.euctr_text import EuctrTextParser
 from ingest.formats.ictrp_xml import IctrpXmlParser
 from ingest.model import Contact, Identifier, MeshTerm, Official, Reference, Site, Sponsor
@@ -350,3 +358,65 @@ def test_fuzz_xml_like(text: str) -> None:
         return
     for rec in records:
         assert rec.trial_id or rec.brief_title
+
+
+# ---- the fast reading paths give what the whole tree gives --------------------------------------------------------
+
+def test_results_section_is_read_like_the_whole_tree() -> None:
+    text = _text("NCT01065844.xml")
+    (rec,) = CtgovXmlParser.parse(text, "r.xml")
+    assert rec == study_to_record(safe_root(text))
+    assert rec.has_results is True
+
+
+def test_broken_results_section_is_rejected_at_its_place_in_the_document() -> None:
+    text = _text("NCT01065844.xml")
+    at = text.index("</title>", text.index("<clinical_results>"))  # line 251: <title>Nelfinavir</title>
+    broken = text[:at] + "</titel>" + text[at + len("</title>"):]
+    with pytest.raises(ParseError, match=r"^not well-formed XML: mismatched tag: line 251, column 29$"):
+        CtgovXmlParser.parse(broken, "r.xml")
+    unbound = text.replace("<participant_flow>", "<participant_flow><x:y/>", 1)
+    with pytest.raises(ParseError, match="unbound prefix"):
+        CtgovXmlParser.parse(unbound, "r.xml")
+
+
+@pytest.mark.parametrize("text, conditions, has_results", [
+    ("<clinical_study><id_info><nct_id>NCT01234567</nct_id></id_info><condition>Asthma<clinical_results> (in "
+     "results)</clinical_results></condition></clinical_study>", ["Asthma (in results)"], False),
+    ("<clinical_study><id_info><nct_id>NCT01234567</nct_id></id_info><!-- <clinical_results> -->"
+     "<condition>Asthma</condition><!-- </clinical_results> --></clinical_study>", ["Asthma"], False),
+    ("<clinical_study><id_info><nct_id>NCT01234567</nct_id></id_info><clinical_results><![CDATA[ <x> ]]>"
+     "</clinical_results><condition>Asthma</condition></clinical_study>", ["Asthma"], True),
+    ('<clinical_study xmlns:r="urn:r"><id_info><nct_id>NCT01234567</nct_id></id_info><clinical_results><r:a/>'
+     "</clinical_results><condition>Asthma</condition></clinical_study>", ["Asthma"], True),
+])
+def test_odd_results_sections(text: str, conditions: list[str], has_results: bool) -> None:
+    (rec,) = CtgovXmlParser.parse(text, "odd.xml")
+    assert (rec.trial_id, rec.conditions, rec.has_results) == ("NCT01234567", conditions, has_results)
+
+
+def test_doctype_without_declarations_is_read() -> None:
+    text = ('<?xml version="1.0"?>\n<!DOCTYPE clinical_study>\n<clinical_study><id_info><nct_id>NCT01234567</nct_id>'
+            "</id_info><brief_title>A &amp; B</brief_title><clinical_results><x/></clinical_results></clinical_study>")
+    (rec,) = CtgovXmlParser.parse(text, "d.xml")
+    assert (rec.trial_id, rec.brief_title, rec.has_results) == ("NCT01234567", "A & B", True)
+
+
+def _textwrap_dedent_block(raw: str | None) -> str | None:
+    """The reference reading of a text block: textwrap.dedent of the trimmed, right-stripped lines."""
+    if raw is None:
+        return None
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ").replace("\u00a0", " ")
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    text = re.sub(r"\n{3,}", "\n\n", textwrap.dedent("\n".join(lines)))
+    return text.strip() or None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=[" ", "\t", "\n", "\r", "\u00a0", "\u2003", "\x0b", "a", "-", "."], max_size=60))
+def test_dedent_block_matches_textwrap(raw: str) -> None:
+    assert dedent_block(raw) == _textwrap_dedent_block(raw)
