@@ -32,6 +32,12 @@ DERIVED_COLUMNS: dict[str, list[str]] = {
 }
 
 
+def warm_up() -> None:
+    """Load and compile the vocabularies (a worker does it once, before its first document)."""
+    load_themes()
+    load_vocab()
+
+
 def trial_text(record: TrialRecord) -> TrialText:
     """The record as the MSC classifier reads a merged trial (see :func:`warehouse.msc.read_trials`)."""
     text = TrialText(record.trial_id, record.brief_title, record.official_title, record.brief_summary,
