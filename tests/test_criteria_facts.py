@@ -68,6 +68,16 @@ def test_extractors_never_raise_and_evidence_is_a_substring(text):
         assert f.low is not None or f.high is not None
 
 
+def _derived(trials_sql: str, criteria_sql: str):
+    """An empty warehouse with these trials and criteria, derived."""
+    con = duckdb.connect()
+    schema.create(con)
+    con.execute(trials_sql)
+    con.execute(criteria_sql)
+    derive(con)
+    return con
+
+
 def _window(con, trial_id):
     return con.execute(
         "SELECT min_age_years, max_age_years, min_inclusive, max_inclusive, age_source, evidence, "
@@ -77,15 +87,12 @@ def _window(con, trial_id):
 
 
 def test_window_reads_exclusion_bounds_inverted():
-    con = duckdb.connect()
-    schema.create(con)
-    con.execute("INSERT INTO trials (trial_id) VALUES ('NCT01183728'), ('NCT01892514')")
     # real exclusion items (ages as written); NCT01892514 also has a real inclusion item without ages
-    con.execute("""INSERT INTO criteria VALUES
+    con = _derived("INSERT INTO trials (trial_id) VALUES ('NCT01183728'), ('NCT01892514')",
+                   """INSERT INTO criteria VALUES
         ('NCT01183728', 'exclusion', 1, 'Age over 75 or under 18 years or legally dependent', 'd1'),
         ('NCT01892514', 'exclusion', 1, 'Patients under the age of 18 years or more than 60 years.', 'd2'),
         ('NCT01892514', 'inclusion', 1, 'Parent or sibling greater than or equal to 18 years of age', 'd2')""")
-    derive(con)
     assert _window(con, "NCT01183728") == (18.0, 75.0, True, True, "criteria",
                                            "exclusion 1: Age over 75 | exclusion 1: under 18 years", 18.0, 75.0, None)
     # the parent's age does not bound the participants' window
@@ -174,15 +181,13 @@ def test_two_bounds_joined_by_and():
 
 
 def test_window_ignores_subgroup_ages():
-    con = duckdb.connect()
-    schema.create(con)
-    con.execute("INSERT INTO trials (trial_id, min_age_years, max_age_years) VALUES ('NCT02957552', 0.1533, 18.0)")
     # real items: the exclusion's "children older than 6 years" qualifies a lung function test
-    con.execute("""INSERT INTO criteria VALUES
+    con = _derived(
+        "INSERT INTO trials (trial_id, min_age_years, max_age_years) VALUES ('NCT02957552', 0.1533, 18.0)",
+        """INSERT INTO criteria VALUES
         ('NCT02957552', 'inclusion', 2, 'age ≥ 8 weeks and ≤ 18 years', 'd'),
         ('NCT02957552', 'exclusion', 9, 'Reduced pulmonary function (lung function test in children older '
          || 'than 6 years: FEV1 and FVC < 70% of age-appropriate norm)', 'd')""")
-    derive(con)
     assert _window(con, "NCT02957552")[6:] == (0.1533, 18.0, True)
 
 
