@@ -591,8 +591,6 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         finally:
             wcon.close()
         con.execute(f"ATTACH '{tmp}' AS wh")
-    else:
-        summary_note = f"patched the previous warehouse: {patching} trials changed"
     try:
         con.execute("""
             INSERT INTO wh.documents (doc_id, path, sha256, format, layout, status, error, size_bytes, n_trials,
@@ -641,7 +639,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         except duckdb.Error as exc:
             stage.note = f"parse cache not updated: {exc}"
     if patching is not None:
-        summary.notes.append(summary_note)
+        summary.notes.append(f"patched the previous warehouse: {patching} trials changed")
     if stage.note:
         summary.notes.append(stage.note)
     lap("cache")

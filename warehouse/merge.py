@@ -380,10 +380,11 @@ def sql_derived() -> list[str]:
     """Derived rows computed per record by the parse workers (:mod:`warehouse.record_derive`): criteria facts and
     themes of the record whose criteria were chosen, and the MSC profile of every trial told by one record alone
     (``trials.is_msc`` stays NULL for the others, which the ``msc`` step derives from their merged rows)."""
+    from warehouse.record_derive import DERIVED_COLUMNS
+
     out = []
-    for table, cols in (("criteria_facts", ["criterion_type", "ordinal", "fact_no", "fact", "low", "high",
-                                            "low_inclusive", "high_inclusive", "unit", "evidence"]),
-                        ("criteria_themes", ["criterion_type", "ordinal", "theme", "matched"])):
+    for table in ("criteria_facts", "criteria_themes"):
+        cols = DERIVED_COLUMNS[f"s_{table}"]
         names = ", ".join(f'"{c}"' for c in cols)
         picked = ", ".join(f'f."{c}"' for c in cols)
         out.append(f"""
