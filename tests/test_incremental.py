@@ -103,6 +103,23 @@ def test_rebuild_parses_only_what_changed_and_equals_a_full_build(corpus, tmp_pa
         con.close()
 
 
+def test_up_to_date_warehouse_is_left_as_it_is(corpus, tmp_path):
+    """Same documents, same code: nothing is merged and the installed file is not replaced; a touched file of
+    the same bytes changes nothing; a warehouse the cache did not install (built from other inputs) is rebuilt."""
+    db = tmp_path / "w.duckdb"
+    first = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    inode = db.stat().st_ino
+    again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert any("up to date" in note for note in again.notes) and db.stat().st_ino == inode
+    assert (again.trials, again.documents, again.tables) == (first.trials, first.documents, first.tables)
+    (corpus / "records" / "NCT02513394.json").touch()
+    touched = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert any("up to date" in note for note in touched.notes) and db.stat().st_ino == inode
+    build([str(corpus / "records")], str(db), workers=1, quiet=True, cache=False)
+    rebuilt = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert not any("up to date" in note for note in rebuilt.notes) and rebuilt.documents == 9
+
+
 def test_unchanged_files_are_not_even_read(corpus, tmp_path, monkeypatch):
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
@@ -124,20 +141,47 @@ def test_renamed_record_is_reused_renamed_page_is_parsed_again(corpus, tmp_path)
     assert (summary.parsed, summary.reused) == (1, 8)  # pages may read ids from their file name
 
 
-def test_bad_cache_entry_is_dropped_and_parsed_again(corpus, tmp_path):
+def test_damaged_segment_is_dropped_and_parsed_again(corpus, tmp_path):
+    """A segment file cut short loses its segment's entries (parsed again); a manifest entry of no segment and a
+    folder of no segment (a killed build's) are dropped."""
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     before = snapshot(db)
-    con = duckdb.connect(str(parse_cache.location(db)))
+    location = parse_cache.location(db)
+    con = duckdb.connect(str(location))
     try:
-        (ck,) = con.execute("SELECT ck FROM records WHERE trial_id = 'NCT00002475'").fetchone()
-        con.execute("DELETE FROM s_criteria WHERE ck = ? AND idx > 2", [ck])  # an entry missing rows
-        con.execute("INSERT INTO records (ck, rec, trial_id) VALUES ('no-such-entry', 0, 'NCT99999999')")
+        con.execute("INSERT INTO docs (ck, seg, n_rows) VALUES ('no-such-entry', 'no-such-segment', 3)")
+        (seg,) = con.execute("SELECT seg FROM seg_files WHERE tab = 's_criteria' ORDER BY seg LIMIT 1").fetchone()
+        (n_entries,) = con.execute("SELECT count(*) FROM docs WHERE seg = ?", [seg]).fetchone()
     finally:
         con.close()
+    damaged = parse_cache.segments_of(location) / seg / "s_criteria.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    orphan = parse_cache.segments_of(location) / "leftover"
+    orphan.mkdir()
+    (orphan / "records.parquet").write_bytes(b"PAR1")
     summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    assert (summary.parsed, summary.reused) == (1, 8)
+    assert 0 < n_entries < 9 and (summary.parsed, summary.reused) == (n_entries, 9 - n_entries)
     assert snapshot(db) == before
+    assert not orphan.exists() and not (parse_cache.segments_of(location) / seg).exists()
+    con = duckdb.connect(str(location), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM docs").fetchone()[0] == 9
+    finally:
+        con.close()
+
+
+def test_second_build_on_the_same_cache_parses_without_it(corpus, tmp_path):
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    holder = parse_cache.Stage.open(parse_cache.location(db), tmp_path / "scratch.duckdb")
+    try:
+        assert holder.persistent
+        summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    finally:
+        holder.release()
+    assert summary.parsed == 9 and any("in use" in note for note in summary.notes)
+    assert build([str(corpus)], str(db), workers=1, quiet=True, cache=True).reused == 9
 
 
 def test_unreadable_cache_file_is_reset(corpus, tmp_path):
@@ -178,7 +222,7 @@ def test_patched_warehouse_equals_a_full_build_with_derived_tables(tmp_path):
     first = build([str(root)], str(db), workers=1, quiet=True, cache=True)
     assert not any("patched" in n for n in first.notes)
     same = build([str(root)], str(db), workers=1, quiet=True, cache=True)
-    assert "patched the previous warehouse: 0 trials changed" in same.notes
+    assert "the warehouse is up to date: nothing to merge" in same.notes
 
     edited = root / "msc" / "NCT01392625.json"
     record = json.loads(edited.read_bytes())

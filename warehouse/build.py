@@ -1,7 +1,7 @@
 """Build the warehouse: discover → parse (worker processes) → stage → merge in SQL → derive → validate → swap.
 
-* Workers parse documents and return compact Arrow rows (no object graphs cross processes); the main process
-  streams them into the staging tables of :mod:`warehouse.cache` and keeps only a light index per document.
+* Workers parse documents and write their rows as Parquet segments of the staging store (:mod:`warehouse.cache`);
+  only a small manifest per document crosses processes, and the main process keeps a light index per document.
 * Staging doubles as the parse cache (``<db dir>/.mscwh-cache/``): an unchanged document (same bytes, same
   parsers) is not parsed again, and an unchanged file (same size, times and inode) is not even read.
 * Trial identity runs in Python over trial ids and linking ids only; the merge (best document per field and per
@@ -52,8 +52,10 @@ from warehouse.tables import CHILD_TABLES, build_frames
 PARALLEL_THRESHOLD = 64
 #: With fewer documents than this the parse cache is not kept by default (parsing them takes about a second).
 CACHE_MIN_DOCUMENTS = 64
-#: Staging rows are written to DuckDB in batches of about this many rows.
-FLUSH_ROWS = 200_000
+#: Manifest rows are recorded in batches of about this many entries.
+FLUSH_ENTRIES = 20_000
+#: Documents per parse task (one segment each): large enough for few files, small enough to balance the workers.
+CHUNK_DOCUMENTS = 256
 
 
 class BuildError(Exception):
@@ -236,6 +238,8 @@ def _remove(path: Path) -> None:
 
 _CACHED: frozenset[str] = frozenset()
 """Cache keys known when the workers were forked (inherited, not pickled)."""
+_SEGMENTS: Path | None = None
+"""Where parse tasks write their segments (set before the workers are forked)."""
 
 
 def _watch_parent(parent: int) -> None:
@@ -259,11 +263,12 @@ def _init_worker(parent: int) -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def parse_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[tuple], dict[str, pa.Table] | None]:
+def parse_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[tuple], tuple | dict[str, pa.Table] | None]:
     """Read, hash and (unless cached) parse each document of a chunk.
 
-    Returns one ``(doc_key, sha256, cache_key, error)`` per document (``error`` only for unreadable files) and
-    the staging rows of the newly parsed documents as Arrow tables.
+    Returns one ``(doc_key, sha256, cache_key, error)`` per document (``error`` only for unreadable files) and,
+    for the newly parsed documents, their segment (manifest rows and files, see
+    :func:`warehouse.cache.write_segment`), or their staging rows as Arrow tables when no segment folder is set.
     """
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
@@ -289,12 +294,17 @@ def parse_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[tuple], dict[s
         parts.append((ck, doc, bound, parse_cache.entry_rows(ck, doc, bound)))
         local.add(ck)
         metas.append((key, sha, ck, None))
-    tables = parse_cache.chunk_tables(parts) if parts else None
-    return metas, tables
+    if not parts:
+        return metas, None
+    tables = parse_cache.chunk_tables(parts)
+    del parts
+    if _SEGMENTS is None:
+        return metas, tables
+    return metas, parse_cache.write_segment(_SEGMENTS, tables)
 
 
 def _chunks(todo: list[tuple[int, InputFile]], workers: int) -> list[list[tuple[int, InputFile]]]:
-    size = max(4, min(64, len(todo) // (workers * 8) or 1))
+    size = max(4, min(CHUNK_DOCUMENTS, len(todo) // (workers * 8) or 1))
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
@@ -312,33 +322,42 @@ def _parse_stream(todo: list[tuple[int, InputFile]], workers: int) -> Iterator[t
 
 
 class _Batcher:
-    """Collects staging tables and writes them in large batches; skips entries already staged."""
+    """Records the manifests of the segments the workers wrote, in batches; an entry already staged (the same
+    document parsed by two workers at once) stays with its first segment and the later one is compacted."""
 
     def __init__(self, stage: parse_cache.Stage, staged: set[str]) -> None:
         self.stage, self.staged = stage, staged
-        self.pending: dict[str, list[pa.Table]] = {}
-        self.rows = 0
+        self.docs: list[pa.Table] = []
+        self.files: list[tuple] = []
+        self.entries = 0
         self.parsed = 0
+        self.repeated_in: set[str] = set()
 
-    def add(self, tables: dict[str, pa.Table]) -> None:
-        keys = tables["docs"].column("ck").to_pylist()
+    def add(self, docs: pa.Table, files: list[tuple]) -> None:
+        keys = docs.column("ck").to_pylist()
         repeated = [k for k in keys if k in self.staged]
-        if repeated:  # identical documents parsed by two workers at once: keep the first
+        if repeated:
             mask = pa.array(repeated, pa.string())
-            tables = {t: tab.filter(pc.invert(pc.is_in(tab.column("ck"), value_set=mask))) for t, tab in tables.items()}
+            docs = docs.filter(pc.invert(pc.is_in(docs.column("ck"), value_set=mask)))
+            self.repeated_in.update(s for s, *_ in files)
         self.staged.update(keys)
         self.parsed += len(keys) - len(repeated)
-        for t, tab in tables.items():
-            if tab.num_rows:
-                self.pending.setdefault(t, []).append(tab)
-                self.rows += tab.num_rows
-        if self.rows >= FLUSH_ROWS:
+        self.docs.append(docs)
+        self.files.extend(files)
+        self.entries += docs.num_rows
+        if self.entries >= FLUSH_ENTRIES:
             self.flush()
 
     def flush(self) -> None:
-        if self.pending:
-            self.stage.insert({t: pa.concat_tables(parts) for t, parts in self.pending.items()})
-        self.pending, self.rows = {}, 0
+        if self.docs:
+            self.stage.record(pa.concat_tables(self.docs), self.files)
+        self.docs, self.files, self.entries = [], [], 0
+
+    def finish(self) -> None:
+        """Record what is pending and compact the segments that repeat entries of others."""
+        self.flush()
+        if self.repeated_in:
+            self.stage.compact(self.repeated_in)
 
 
 class _Light:
@@ -486,7 +505,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
         _remove(tmp)
         raise
     finally:
-        stage.close()
+        stage.release()
         if not stage.persistent:
             parse_cache.remove_db(stage.path)
         shutil.rmtree(spill, ignore_errors=True)
@@ -527,9 +546,9 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     del index
     lap("plan")
 
-    global _CACHED
+    global _CACHED, _SEGMENTS
     stage.close()  # no open database across fork()
-    _CACHED = frozenset(keys)
+    _CACHED, _SEGMENTS = frozenset(keys), stage.segments
     batcher = _Batcher(stage, set(keys))
     del keys
     show = not quiet and sys.stderr.isatty() and len(todo) > 200
@@ -540,22 +559,23 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         bar = click.progressbar(length=len(todo), label="parsing", file=sys.stderr)
         bar.__enter__()
     try:
-        for done, (metas, tables) in _parse_stream(todo, workers):
+        for done, (metas, staged) in _parse_stream(todo, workers):
             for key, sha, ck, error in metas:
                 shas[key], cks[key], unreadable[key] = sha, ck, error
-            if tables is not None:
-                batcher.add(tables)
+            if staged is not None:
+                batcher.add(*staged)
             if bar is not None:
                 bar.update(done)
-        batcher.flush()
+        batcher.finish()
     finally:
-        _CACHED = frozenset()
+        _CACHED, _SEGMENTS = frozenset(), None
         if bar is not None:
             bar.__exit__(None, None, None)
     lap("parse")
 
     con = stage.connect()
     con.execute(f"SET temp_directory = '{spill}'")
+    stage.attach_rows()
     manifest = dict(con.execute("SELECT ck, error FROM docs").fetchall())
     errors = [unreadable[k] if cks[k] is None else manifest[cks[k]] for k in range(n)]
     del manifest
@@ -568,6 +588,19 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         "ingested": pa.array([e is None for e in errors], pa.bool_())}))
     con.execute("CREATE OR REPLACE TEMP TABLE _cur AS SELECT * FROM _cur_rows")
     con.unregister("_cur_rows")
+    # the build id: what the warehouse is built from (documents, their cache entries and verdicts) and with
+    code = parse_cache.code_fingerprint()
+    build_id = con.execute("SELECT md5(? || string_agg(concat_ws(chr(31), path, ck, doc_id, error), chr(30) "
+                           "ORDER BY doc_key)) FROM _cur", [code]).fetchone()[0][:16]
+    stat_rows = [(items[k].path, sigs[k], shas[k]) for k in range(n) if sigs[k] and cks[k] is not None]
+    current = _installed(stage, target, build_id, code)
+    if current is not None:  # the installed warehouse was built from exactly these documents by this code
+        stage.finish_stat(stat_rows)
+        current.parsed, current.reused = batcher.parsed, _reused(n, todo, cks, batcher.parsed)
+        current.notes.append("the warehouse is up to date: nothing to merge")
+        lap("check")
+        current.phases = phases
+        return current
 
     policy = load_policy()
     links = _identity(con, doc_ids, policy)
@@ -582,9 +615,10 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
 
     con.execute(sql_rank(policy))
     con.execute(SQL_SIGNATURES)
-    code = parse_cache.code_fingerprint()
     patching = _start_patch(con, stage, target, tmp, code)
-    if patching is None:
+    if patching is not None:  # only the changed trials are merged: read only the segments holding their records
+        stage.attach_rows(s for (s,) in con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall())
+    else:
         wcon = duckdb.connect(str(tmp))
         try:
             schema.create(wcon)
@@ -605,9 +639,6 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         sql_fill(con, policy)
     finally:
         con.execute("DETACH wh")
-    # the build id: what the warehouse was built from (documents, their cache entries and verdicts) and with
-    build_id = con.execute("SELECT md5(? || string_agg(concat_ws(chr(31), path, ck, doc_id, error), chr(30) "
-                           "ORDER BY doc_key)) FROM _cur", [code]).fetchone()[0][:16]
     for t in ("_cur", "_map", "_tiers", "_dirty"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     lap("merge")
@@ -617,7 +648,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         wcon.execute("SET preserve_insertion_order = true")
         wcon.execute(f"SET temp_directory = '{spill}'")
         wcon.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
-        derive.run_all(wcon, prefilled=True)
+        derive.run_all(wcon, prefilled=True, patched=patching is not None)
         lap("derive")
         schema.record_build_info(wcon, inputs_fingerprint=_fingerprint_shas(shas), build_id=build_id)
         schema.validate(wcon, expected_documents=n)
@@ -630,12 +661,10 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     lap("validate+install")
 
     summary.parsed = batcher.parsed
-    summary.reused = n - len(todo) + sum(1 for k, _ in todo if cks[k] is not None) - batcher.parsed
+    summary.reused = _reused(n, todo, cks, batcher.parsed)
     if stage.persistent:
         try:
-            stage.finish([c for c in cks if c is not None],
-                         [(items[k].path, sigs[k], shas[k]) for k in range(n) if sigs[k] and cks[k] is not None],
-                         build=(build_id, code))
+            stage.finish([c for c in cks if c is not None], stat_rows, build=(build_id, code))
         except duckdb.Error as exc:
             stage.note = f"parse cache not updated: {exc}"
     if patching is not None:
@@ -684,6 +713,28 @@ def _start_patch(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, targe
         con.execute(f'DELETE FROM wh."{table}"')
     con.execute("DELETE FROM _src WHERE trial_id NOT IN (SELECT trial_id FROM _dirty)")
     return con.execute("SELECT count(*) FROM _dirty").fetchone()[0]
+
+
+def _reused(n: int, todo: list[tuple[int, InputFile]], cks: list[str | None], parsed: int) -> int:
+    """Documents whose cache entry served this build (not parsed, not unreadable)."""
+    return n - len(todo) + sum(1 for k, _ in todo if cks[k] is not None) - parsed
+
+
+def _installed(stage: parse_cache.Stage, target: Path, build_id: str, code: str) -> BuildSummary | None:
+    """The summary of the warehouse at ``target`` when it is the one this cache last installed and has the
+    build id ``build_id`` (same documents, entries, verdicts and code) and is complete on disk; else None."""
+    if not stage.persistent or stage.last_build() != (build_id, code) or not target.is_file() \
+            or target.with_name(target.name + ".wal").exists():
+        return None
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+        try:
+            row = con.execute("SELECT value FROM build_info WHERE key = 'build_id'").fetchone()
+            return _summarize(con) if row is not None and row[0] == build_id else None
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
 
 
 def _fingerprint(docs: list[ParsedDocument]) -> str:

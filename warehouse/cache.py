@@ -1,24 +1,37 @@
-"""The parse cache and staging store: every parsed document as compact rows in a DuckDB file.
+"""The parse cache and staging store: every parsed document as compact rows in Parquet segments.
 
-A build streams each document's rows (its manifest, its records' scalar fields, each child section) into the
-staging tables defined here; the merge then runs in SQL over them. The same tables are the parse cache: they
-live in ``<db dir>/.mscwh-cache/<db name>.duckdb`` and the next build parses only documents whose entry is
-missing. An entry is keyed by the content sha256 (machine formats) or by the content, path and sidecar files
-(pages read trial ids and URLs from file names and ``.url``/``.meta.json`` sidecars). The whole cache is
-discarded when the parser registry (``name@version``), the ``ingest`` source code or the staging layout
-changes. A bad entry (its rows do not add up to its manifest) is dropped and re-parsed; a file that cannot be
-opened is replaced by an empty cache.
+Each batch of documents a parse worker reads becomes one *segment*: a folder of Parquet files, one per staging
+table (its records' scalar fields, each child section, the rows derived per record), written by the worker
+itself. The main process only records the manifest (one ``docs`` row per entry, naming its segment, and the
+files of each segment) in a small DuckDB file, ``<db dir>/.mscwh-cache/<db name>.duckdb``; the merge then runs
+in SQL over views of the segments (:meth:`Stage.attach_rows`).
+
+The same store is the parse cache: the next build parses only documents whose entry is missing. An entry is
+keyed by the content sha256 (machine formats) or by the content, path and sidecar files (pages read trial ids
+and URLs from file names and ``.url``/``.meta.json`` sidecars). The whole cache is discarded when the parser
+registry (``name@version``), the ``ingest`` source code or the staging layout changes. A segment whose files are
+missing or differ from the manifest loses its entries (they are parsed again); folders of no segment (a killed
+build's) are removed; a manifest that cannot be opened is replaced by an empty cache. A lock file keeps two
+builds from sharing one cache (the second parses without it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no cross-build lock
+    fcntl = None
 
 from ingest.model import TRIAL_FIELDS, ParsedDocument
 from warehouse.discover import InputFile
@@ -26,7 +39,7 @@ from warehouse.record_derive import DERIVED_COLUMNS, derived_rows
 from warehouse.tables import CHILD_TABLES, _rows, arm_links, as_text
 
 #: Bump when the staging tables change shape: older caches are discarded.
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 CACHE_DIR_NAME = ".mscwh-cache"
 #: DuckDB's buffer limit for the build's connections (it spills to disk beyond): memory stays flat as inputs grow.
 MEMORY_LIMIT = "512MB"
@@ -75,10 +88,13 @@ ROW_TABLES = [t for t in STAGE_COLUMNS if t != "docs"]
 ARROW_SCHEMAS = {t: pa.schema([(c, _types(c)[0]) for c in cols]) for t, cols in STAGE_COLUMNS.items()}
 
 
+def _columns_ddl(table: str) -> str:
+    return ", ".join(f'"{c}" {_types(c)[1]}' for c in STAGE_COLUMNS[table])
+
+
 def _ddl() -> list[str]:
-    out = []
-    for table, cols in STAGE_COLUMNS.items():
-        out.append(f'CREATE TABLE IF NOT EXISTS "{table}" (' + ", ".join(f'"{c}" {_types(c)[1]}' for c in cols) + ")")
+    out = [f"CREATE TABLE IF NOT EXISTS docs ({_columns_ddl('docs')}, seg VARCHAR)",
+           "CREATE TABLE IF NOT EXISTS seg_files (seg VARCHAR, tab VARCHAR, bytes BIGINT, n_rows BIGINT)"]
     out.append("CREATE TABLE IF NOT EXISTS stat (path VARCHAR, signature VARCHAR, sha256 VARCHAR)")
     out.append("CREATE TABLE IF NOT EXISTS trial_sigs (trial_id VARCHAR, sig VARCHAR)")
     out.append("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
@@ -233,6 +249,33 @@ def merge_rows(parts: Iterable[dict[str, list[tuple]]]) -> dict[str, list[tuple]
     return out
 
 
+# --- segments ---------------------------------------------------------------------------------------------------
+
+def write_segment(directory: Path, tables: dict[str, pa.Table]) -> tuple[pa.Table, list[tuple[str, str, int, int]]]:
+    """Write the staging rows of a batch of entries as a new segment under ``directory``.
+
+    Returns the entries' manifest rows (``docs`` with their segment) and one (segment, table, bytes, rows) per
+    file written; nothing refers to the segment until the manifest is recorded (:meth:`Stage.record`).
+    """
+    seg = uuid.uuid4().hex
+    folder = directory / seg
+    folder.mkdir(parents=True)
+    files = []
+    for table in ROW_TABLES:
+        data = tables.get(table)
+        if data is None or data.num_rows == 0:
+            continue
+        path = folder / f"{table}.parquet"
+        pq.write_table(data, path, compression="snappy")
+        files.append((seg, table, path.stat().st_size, data.num_rows))
+    docs = tables["docs"]
+    return docs.append_column("seg", pa.array([seg] * docs.num_rows, pa.string())), files
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 # --- the store --------------------------------------------------------------------------------------------------
 
 def location(db_path: Path) -> Path:
@@ -240,22 +283,32 @@ def location(db_path: Path) -> Path:
     return db_path.parent / CACHE_DIR_NAME / f"{db_path.name}.duckdb"
 
 
+def segments_of(path: Path) -> Path:
+    """The folder of the segments of the store whose manifest is ``path``."""
+    return path.with_name(path.name + ".segments")
+
+
 class Stage:
-    """A staging database (the parse cache when ``persistent``); one connection, opened and closed around forks."""
+    """A staging store (the parse cache when ``persistent``): Parquet segments and their manifest, a DuckDB file
+    with one connection, opened and closed around forks."""
 
     def __init__(self, path: Path, persistent: bool) -> None:
         self.path = path
+        self.segments = segments_of(path)
         self.persistent = persistent
         self.con: duckdb.DuckDBPyConnection | None = None
         self.note: str | None = None
+        self._lock: int | None = None
 
     @classmethod
     def open(cls, cache_path: Path | None, scratch_path: Path) -> Stage:
-        """The cache at ``cache_path`` (validated, repaired or recreated), else a scratch file."""
+        """The cache at ``cache_path`` (validated, repaired or recreated), else a scratch store."""
         if cache_path is not None:
             stage = cls(cache_path, persistent=True)
             try:
                 cache_path.parent.mkdir(parents=True, exist_ok=True)
+                if not stage._acquire():
+                    raise duckdb.IOException("cache lock held by another build")
                 stage._open_checked()
                 return stage
             except duckdb.IOException as exc:
@@ -268,6 +321,7 @@ class Stage:
             if stage.con is not None:
                 stage.note = note
                 return stage
+            stage.release()
             scratch = cls(scratch_path, persistent=False)
             scratch.note = note
             scratch._create()
@@ -275,6 +329,25 @@ class Stage:
         scratch = cls(scratch_path, persistent=False)
         scratch._create()
         return scratch
+
+    def _acquire(self) -> bool:
+        """Take the cache's lock file (held until :meth:`release`); False when another build holds it."""
+        if fcntl is None:
+            return True
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock = fd
+        return True
+
+    def release(self) -> None:
+        self.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     def _recreate(self, exc: BaseException) -> str:
         self.close()
@@ -288,6 +361,7 @@ class Stage:
 
     def _create(self) -> None:
         remove_db(self.path)
+        self.segments.mkdir(parents=True, exist_ok=True)
         self.connect()
         for stmt in _ddl():
             self.con.execute(stmt)
@@ -303,30 +377,48 @@ class Stage:
         if "meta" in tables:
             row = self.con.execute("SELECT max(value) FROM meta WHERE key = 'fingerprint'").fetchone()
             found = row[0] if row else None
-        if found != fingerprint() or not set(STAGE_COLUMNS) <= tables or "stat" not in tables:
+        if found != fingerprint() or not {"docs", "seg_files", "stat", "trial_sigs"} <= tables:
             self.close()
             self._create()
             return
         self._drop_bad_entries()
 
     def _drop_bad_entries(self) -> None:
-        """Entries whose rows do not add up to their manifest, and rows of no entry, are removed."""
-        union = " UNION ALL ".join(f'SELECT ck FROM "{t}"' for t in ROW_TABLES)
-        self.con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _bad AS
-            SELECT coalesce(d.ck, c.ck) AS ck FROM docs d
-            FULL JOIN (SELECT ck, count(*) AS n FROM ({union}) GROUP BY ck) c USING (ck)
-            WHERE d.ck IS NULL OR coalesce(c.n, 0) <> d.n_rows
-            UNION ALL SELECT ck FROM docs GROUP BY ck HAVING count(*) > 1""")
-        if self.con.execute("SELECT count(*) FROM _bad").fetchone()[0]:
-            self._delete("SELECT ck FROM _bad")
-        self.con.execute("DROP TABLE _bad")
+        """Segments whose files are missing, resized or short of their entries' rows lose their entries; entries
+        listed twice are dropped; folders no segment names are removed."""
+        con = self.con
+        files = con.execute("SELECT seg, tab, bytes FROM seg_files").fetchall()
+        bad = set()
+        for seg, table, size in files:
+            try:
+                if (self.segments / seg / f"{table}.parquet").stat().st_size != size:
+                    bad.add(seg)
+            except OSError:
+                bad.add(seg)
+        bad.update(s for (s,) in con.execute("""
+            SELECT d.seg FROM (SELECT seg, sum(n_rows) AS n FROM docs GROUP BY seg) d
+            FULL JOIN (SELECT seg, sum(n_rows) AS n FROM seg_files GROUP BY seg) f USING (seg)
+            WHERE d.seg IS NULL OR d.n IS DISTINCT FROM coalesce(f.n, 0)""").fetchall())
+        bad.update(s for (s,) in con.execute("SELECT DISTINCT seg FROM docs WHERE ck IN "
+                                             "(SELECT ck FROM docs GROUP BY ck HAVING count(*) > 1)").fetchall())
+        bad.discard(None)
+        if bad or con.execute("SELECT count(*) FROM docs WHERE seg IS NULL").fetchone()[0]:
+            con.register("_bad", pa.table({"seg": pa.array(sorted(bad), pa.string())}))
+            con.execute("BEGIN")
+            con.execute("DELETE FROM docs WHERE seg IS NULL OR seg IN (SELECT seg FROM _bad)")
+            con.execute("DELETE FROM seg_files WHERE seg IN (SELECT seg FROM _bad)")
+            con.execute("COMMIT")
+            con.unregister("_bad")
+        self._remove_orphans()
 
-    def _delete(self, keys_sql: str) -> None:
-        self.con.execute("BEGIN")
-        for t in STAGE_COLUMNS:
-            self.con.execute(f'DELETE FROM "{t}" WHERE ck IN ({keys_sql})')
-        self.con.execute("COMMIT")
+    def _remove_orphans(self) -> None:
+        known = {s for (s,) in self.con.execute("SELECT DISTINCT seg FROM seg_files").fetchall()}
+        if not self.segments.is_dir():
+            self.segments.mkdir(parents=True, exist_ok=True)
+            return
+        for entry in self.segments.iterdir():
+            if entry.name not in known:
+                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         if self.con is None:
@@ -347,22 +439,68 @@ class Stage:
         rows = self.con.execute("SELECT path, signature, sha256 FROM stat").fetchall()
         return {p: (sig, sha) for p, sig, sha in rows}
 
-    def insert(self, tables: dict[str, pa.Table]) -> None:
-        """Insert one batch of entries atomically (the manifest with its rows)."""
+    def record(self, docs: pa.Table, files: list[tuple[str, str, int, int]]) -> None:
+        """Record the manifest of written segments (their entries and files) atomically."""
         con = self.connect()
         con.execute("BEGIN")
         try:
-            for t in STAGE_COLUMNS:
-                table = tables.get(t)
-                if table is None or table.num_rows == 0:
-                    continue
-                con.register("_batch", table)
-                con.execute(f'INSERT INTO "{t}" SELECT * FROM _batch')
-                con.unregister("_batch")
+            con.register("_docs", docs)
+            con.execute("INSERT INTO docs SELECT * FROM _docs")
+            con.unregister("_docs")
+            if files:
+                con.executemany("INSERT INTO seg_files VALUES (?, ?, ?, ?)", files)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
+
+    def compact(self, segs: Iterable[str]) -> None:
+        """Rewrite each segment to hold only the rows of the entries the manifest places in it (a segment left
+        with no entry is removed): after entries were dropped, or parsed twice at once by two workers."""
+        con = self.connect()
+        for seg in sorted(set(segs)):
+            tables = [t for (t,) in con.execute("SELECT tab FROM seg_files WHERE seg = ? ORDER BY tab",
+                                                [seg]).fetchall()]
+            live = con.execute("SELECT count(*) FROM docs WHERE seg = ?", [seg]).fetchone()[0]
+            new = uuid.uuid4().hex if live else None
+            files = []
+            if new is not None:
+                (self.segments / new).mkdir(parents=True)
+                for table in tables:
+                    src, dst = self.segments / seg / f"{table}.parquet", self.segments / new / f"{table}.parquet"
+                    con.execute(f"COPY (SELECT * FROM read_parquet({_quote(src)}) WHERE ck IN "
+                                f"(SELECT ck FROM docs WHERE seg = '{seg}')) TO {_quote(dst)} "
+                                "(FORMAT parquet, COMPRESSION snappy)")
+                    n = pq.read_metadata(dst).num_rows
+                    if n:
+                        files.append((new, table, dst.stat().st_size, n))
+                    else:
+                        dst.unlink()
+            con.execute("BEGIN")
+            con.execute("DELETE FROM seg_files WHERE seg = ?", [seg])
+            if new is not None:
+                con.execute("UPDATE docs SET seg = ? WHERE seg = ?", [new, seg])
+                if files:
+                    con.executemany("INSERT INTO seg_files VALUES (?, ?, ?, ?)", files)
+            con.execute("COMMIT")
+            shutil.rmtree(self.segments / seg, ignore_errors=True)
+
+    def attach_rows(self, segs: Iterable[str] | None = None) -> None:
+        """Make the staging tables readable by name on this connection: temporary views over the files of every
+        segment, or of ``segs`` only (an empty table where no segment has rows)."""
+        con = self.connect()
+        wanted = None if segs is None else set(segs)
+        files: dict[str, list[str]] = {}
+        for seg, table in con.execute("SELECT seg, tab FROM seg_files ORDER BY seg, tab").fetchall():
+            if wanted is None or seg in wanted:
+                files.setdefault(table, []).append(_quote(self.segments / seg / f"{table}.parquet"))
+        views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+        for table in ROW_TABLES:
+            con.execute(f'DROP {"VIEW" if table in views else "TABLE"} IF EXISTS temp."{table}"')
+            if table in files:
+                con.execute(f'CREATE TEMP VIEW "{table}" AS SELECT * FROM read_parquet([{", ".join(files[table])}])')
+            else:
+                con.execute(f'CREATE TEMP TABLE "{table}" ({_columns_ddl(table)})')
 
     def last_build(self) -> tuple[str | None, str | None]:
         """(build id, code fingerprint) of the warehouse the last successful build with this cache installed."""
@@ -384,11 +522,16 @@ class Stage:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("build_id", build[0]), ("code_fingerprint", build[1])])
         con.execute("COMMIT")
         con.register("_keep", pa.table({"ck": pa.array(sorted(set(keep_keys)), pa.string())}))
-        con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT ck FROM docs ANTI JOIN _keep USING (ck)")
+        gone = [s for (s,) in con.execute("SELECT DISTINCT seg FROM docs ANTI JOIN _keep USING (ck)").fetchall()]
+        if gone:
+            con.execute("DELETE FROM docs WHERE ck NOT IN (SELECT ck FROM _keep)")
         con.unregister("_keep")
-        if con.execute("SELECT count(*) FROM _gone").fetchone()[0]:
-            self._delete("SELECT ck FROM _gone")
-        con.execute("DROP TABLE _gone")
+        self.compact(gone)
+        self.finish_stat(stat_rows)
+
+    def finish_stat(self, stat_rows: list[tuple[str, str, str]]) -> None:
+        """Record the (path, signature, sha256) of every file read, replacing the previous build's."""
+        con = self.connect()
         stat = pa.table({"path": pa.array([r[0] for r in stat_rows], pa.string()),
                          "signature": pa.array([r[1] for r in stat_rows], pa.string()),
                          "sha256": pa.array([r[2] for r in stat_rows], pa.string())})
@@ -402,9 +545,10 @@ class Stage:
 
 
 def remove_db(path: Path) -> None:
-    """Remove a DuckDB file and its write-ahead log."""
+    """Remove a store: its DuckDB manifest, write-ahead log and segments."""
     for p in (path, path.with_name(path.name + ".wal")):
         try:
             p.unlink()
         except FileNotFoundError:
             pass
+    shutil.rmtree(segments_of(path), ignore_errors=True)

@@ -161,11 +161,20 @@ def derive(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
     """Facts, themes and age windows; ``prefilled``: facts and themes were copied from the parse workers'
     rows by the build (:func:`warehouse.merge.sql_derived`), only the age windows remain."""
     if prefilled:  # windows of the trials that have none (all in a full build, the changed ones in a patch)
-        missing = "(SELECT * FROM trials WHERE trial_id NOT IN (SELECT trial_id FROM trial_age_window)) t"
-        sql = _WINDOW_SQL.replace("FROM trials t ", f"FROM {missing} ", 1)
-        if sql == _WINDOW_SQL:
-            raise RuntimeError("_WINDOW_SQL must read the trials as 'FROM trials t '")
+        if not con.execute("SELECT count(*) FROM trial_age_window").fetchone()[0]:
+            con.execute(_WINDOW_SQL)
+            return
+        con.execute("CREATE OR REPLACE TEMP TABLE _window_todo AS SELECT trial_id FROM trials "
+                    "WHERE trial_id NOT IN (SELECT trial_id FROM trial_age_window)")
+        todo = "(SELECT * FROM {} WHERE trial_id IN (SELECT trial_id FROM _window_todo))"
+        sql = _WINDOW_SQL
+        for table, alias in (("trials", "t"), ("criteria_facts", "f"), ("criteria", "c")):
+            sql = sql.replace(f"FROM {table} {alias} ", f"FROM {todo.format(table)} {alias} ", 1)
+            sql = sql.replace(f"JOIN {table} {alias} ", f"JOIN {todo.format(table)} {alias} ", 1)
+        if sql.count("_window_todo") != 3:
+            raise RuntimeError("_WINDOW_SQL must read 'trials t', 'criteria_facts f' and 'criteria c' by those names")
         con.execute(sql)
+        con.execute("DROP TABLE _window_todo")
         return
     items = read_items(con)
     parts = map_chunks(_frames, items)

@@ -19,10 +19,13 @@ VIEW_STEPS: list[str] = ["view_step"]
 STEPS = MSC_STEPS + CRITERIA_STEPS + VIEW_STEPS
 
 
-def run_all(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
+def run_all(con: duckdb.DuckDBPyConnection, prefilled: bool = False, patched: bool = False) -> None:
     """Run every step; ``prefilled``: the build already copied the rows its parse workers derived per record,
-    and each step only completes what is missing."""
+    and each step only completes what is missing; ``patched``: the warehouse is a patched copy of one built by
+    the same code, whose views are already there and unchanged."""
     for name in STEPS:
+        if patched and name in VIEW_STEPS:
+            continue
         step = importlib.import_module(f"warehouse.{name}").derive
         if prefilled and name in MSC_STEPS + CRITERIA_STEPS:
             step(con, prefilled=True)

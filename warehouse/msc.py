@@ -34,21 +34,23 @@ def read_trials(con: duckdb.DuckDBPyConnection, where: str = "true") -> list[Tri
         f"FROM trials WHERE {where} ORDER BY trial_id"
     ).fetchall():
         trials[tid] = TrialText(tid, bt, ot, bs, dd, st)
+    chosen = "true" if where == "true" else f"trial_id IN (SELECT trial_id FROM trials WHERE {where})"
     for tid, name, itype, desc, other in con.execute(
         "SELECT trial_id, intervention_name, intervention_type, description, other_names FROM interventions "
-        "ORDER BY trial_id, ordinal NULLS LAST, intervention_name"
+        f"WHERE {chosen} ORDER BY trial_id, ordinal NULLS LAST, intervention_name"
     ).fetchall():
         if tid in trials:
             others = [o.strip() for o in (other or "").split("|") if o.strip()]
             trials[tid].interventions.append(Intervention(name or "", itype, desc, other_names=others))
     links: dict[tuple[str, str], list[str]] = {}
     for tid, label, name in con.execute(
-        "SELECT trial_id, arm_label, intervention_name FROM arm_interventions ORDER BY trial_id, arm_label, "
-        "intervention_name"
+        f"SELECT trial_id, arm_label, intervention_name FROM arm_interventions WHERE {chosen} "
+        "ORDER BY trial_id, arm_label, intervention_name"
     ).fetchall():
         links.setdefault((tid, label), []).append(name)
     for tid, label, atype, desc in con.execute(
-        "SELECT trial_id, arm_label, arm_type, description FROM arms ORDER BY trial_id, ordinal NULLS LAST, arm_label"
+        f"SELECT trial_id, arm_label, arm_type, description FROM arms WHERE {chosen} "
+        "ORDER BY trial_id, ordinal NULLS LAST, arm_label"
     ).fetchall():
         if tid in trials:
             trials[tid].arms.append(Arm(label, atype, desc, links.get((tid, label), [])))
