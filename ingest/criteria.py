@@ -265,6 +265,21 @@ def split_criteria(text: str | None) -> list[Criterion]:
     """
     if not text or not text.strip():
         return []
+    return [Criterion(kind, n, item) for kind, n, item in _split_cached(text)]
+
+
+#: Texts whose split is remembered (criteria repeat across registry families and re-downloads); least recently
+#: used first out, so memory stays bounded.
+SPLIT_MEMO_ITEMS = 4096
+
+
+@functools.lru_cache(maxsize=SPLIT_MEMO_ITEMS)
+def _split_cached(text: str) -> tuple[tuple[str, int, str], ...]:
+    """(criterion type, ordinal, text) of every item of ``text`` (immutable, so it can be shared)."""
+    return tuple(_split(text))
+
+
+def _split(text: str) -> list[tuple[str, int, str]]:
     body = _MD_ESCAPE.sub(r"\1", text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " "))
     body = body.replace("\t", "    ").replace("~*", "*")
     raw_lines = body.split("\n")
@@ -341,7 +356,7 @@ def split_criteria(text: str | None) -> list[Criterion]:
             sections["inclusion"] = preamble + sections["inclusion"]
         elif "inclusion" not in seen_header and len(preamble) == 1 and not preamble[0].text.endswith(":"):
             sections["inclusion"] = preamble + sections["inclusion"]
-    out: list[Criterion] = []
+    out: list[tuple[str, int, str]] = []
     for kind in ("inclusion", "exclusion"):
         n = 0
         for item in sections[kind]:
@@ -352,5 +367,5 @@ def split_criteria(text: str | None) -> list[Criterion]:
             if not text_ or (bare is not None and not bare[1]):
                 continue
             n += 1
-            out.append(Criterion(criterion_type=kind, ordinal=n, text=text_))
+            out.append((kind, n, text_))
     return out

@@ -402,47 +402,50 @@ def _printable(path: str) -> str:
 
 def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) -> pa.Table:
     """Resolve trials (registry ids, aliases, linking ids; id-less pages linked by title/summary) into ``_map``;
-    returns the ``document_links`` rows."""
-    light: dict[tuple[int, int], _Light] = {}
-    for key, rec, tid in con.execute("SELECT c.doc_key, x.rec, x.trial_id FROM _cur c JOIN records x USING (ck) "
-                                     "WHERE c.ingested ORDER BY c.doc_key, x.rec").fetchall():
-        light[(key, rec)] = _Light(tid)
-    linking = sorted(identity.LINKING_ID_TYPES)
-    for key, rec, value, kind in con.execute(
-        "SELECT c.doc_key, i.rec, i.id_value, i.id_type FROM _cur c JOIN s_identifiers i USING (ck) "
-        "WHERE c.ingested AND (list_contains(?, i.id_type) OR starts_with(i.id_type, 'registry')) "
-        "ORDER BY c.doc_key, i.rec, i.idx", [linking]
+    returns the ``document_links`` rows. Only records that name other ids, and id-less pages, reach Python."""
+    own = [t for (t,) in con.execute("SELECT DISTINCT x.trial_id FROM _cur c JOIN records x USING (ck) "
+                                     "WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-')").fetchall()]
+    naming: dict[tuple[int, int], tuple[str, list[tuple[str, str]]]] = {}
+    for key, rec, tid, value, kind in con.execute(
+        "SELECT c.doc_key, i.rec, x.trial_id, i.id_value, i.id_type FROM _cur c JOIN s_identifiers i USING (ck) "
+        "JOIN records x ON x.ck = i.ck AND x.rec = i.rec "
+        "WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-') "
+        "AND (list_contains(?, i.id_type) OR starts_with(i.id_type, 'registry')) "
+        "ORDER BY c.doc_key, i.rec, i.idx", [sorted(identity.LINKING_ID_TYPES)]
     ).fetchall():
-        light[(key, rec)].identifiers.append(Identifier(value, kind))
-    records = list(light.values())
-    mapping = identity.resolve(records, policy.get("id_preference", []))
-    links: dict[str, identity.DocLink] = {}
-    if any(r.trial_id not in mapping for r in records):
-        for key, rec, bt, ot, bs in con.execute(
-            "SELECT c.doc_key, x.rec, x.brief_title, x.official_title, x.brief_summary FROM _cur c "
+        naming.setdefault((key, rec), (tid, []))[1].append((value, kind))
+    links = [(tid, named) for tid, idents in naming.values() if (named := identity.linked_ids(tid, idents))]
+    mapping = identity.resolve_ids(own, links, policy.get("id_preference", []))
+    del own, naming, links
+    light: dict[tuple[int, int], _Light] = {}
+    found: dict[str, identity.DocLink] = {}
+    if con.execute("SELECT count(*) FROM _cur c JOIN records x USING (ck) "
+                   "WHERE c.ingested AND starts_with(x.trial_id, 'DOC-')").fetchall()[0][0]:
+        for key, rec, tid, bt, ot, bs in con.execute(
+            "SELECT c.doc_key, x.rec, x.trial_id, x.brief_title, x.official_title, x.brief_summary FROM _cur c "
             "JOIN records x USING (ck) WHERE c.ingested ORDER BY c.doc_key, x.rec"
         ).fetchall():
-            r = light[(key, rec)]
+            r = light[(key, rec)] = _Light(tid)
             r.brief_title, r.official_title, r.brief_summary = bt, ot, bs
         known: dict[str, list] = {}
-        for r in records:
+        for r in light.values():
             if r.trial_id in mapping:
                 known.setdefault(mapping[r.trial_id], []).append(r)
-        provisional = [r for r in records if r.trial_id not in mapping]
-        links = identity.link_provisional(provisional, known, policy.get("link_summary_threshold", 0.9))
+        provisional = [r for r in light.values() if r.trial_id not in mapping]
+        found = identity.link_provisional(provisional, known, policy.get("link_summary_threshold", 0.9))
     link_cols: dict[str, list] = {k: [] for k in ("doc_id", "provisional_id", "trial_id", "candidate_trial_id",
                                                    "score", "method", "linked")}
     for (key, _), r in light.items():
         if r.trial_id in mapping:
             continue
-        link = links[r.trial_id]
+        link = found[r.trial_id]
         for name, value in (("doc_id", doc_ids[key]), ("provisional_id", r.trial_id),
                             ("trial_id", link.candidate if link.linked else r.trial_id),
                             ("candidate_trial_id", link.candidate), ("score", link.score),
                             ("method", link.method), ("linked", link.linked)):
             link_cols[name].append(value)
-    targets = dict(mapping)
-    for pid, link in links.items():
+    targets = mapping
+    for pid, link in found.items():
         targets[pid] = link.candidate if link.linked else pid
     con.register("_map_rows", pa.table({"source_trial_id": pa.array(list(targets), pa.string()),
                                         "trial_id": pa.array(list(targets.values()), pa.string())}))
@@ -617,7 +620,8 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     con.execute(SQL_SIGNATURES)
     patching = _start_patch(con, stage, target, tmp, code)
     if patching is not None:  # only the changed trials are merged: read only the segments holding their records
-        stage.attach_rows(s for (s,) in con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall())
+        segs = con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall()
+        stage.attach_rows(s for (s,) in segs)
     else:
         wcon = duckdb.connect(str(tmp))
         try:

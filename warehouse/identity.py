@@ -57,36 +57,50 @@ class _UnionFind:
 
 def _linked_ids(record: TrialRecord) -> list[tuple[str, bool]]:
     """Other registry ids this record names as its own: (id, is_alias)."""
+    return linked_ids(record.trial_id, [(i.id_value, i.id_type) for i in record.identifiers])
+
+
+def linked_ids(trial_id: str, identifiers: list[tuple[str, str]]) -> list[tuple[str, bool]]:
+    """Other registry ids a record of ``trial_id`` names as its own, from its (id value, id type) pairs."""
     out: list[tuple[str, bool]] = []
-    for ident in record.identifiers:
-        if ident.id_type not in LINKING_ID_TYPES and not ident.id_type.startswith("registry"):
+    for value_text, id_type in identifiers:
+        if id_type not in LINKING_ID_TYPES and not id_type.startswith("registry"):
             continue
-        for registry, value in find_ids(ident.id_value):
-            if value != record.trial_id and registry is not None:
-                out.append((value, ident.id_type == "nct_alias"))
+        for registry, value in find_ids(value_text):
+            if value != trial_id and registry is not None:
+                out.append((value, id_type == "nct_alias"))
     return out
 
 
 def resolve(records: list[TrialRecord], preference: list[str]) -> dict[str, str]:
     """Map every record's ``trial_id`` (registry ids only) to the preferred id of its trial."""
+    own = [r.trial_id for r in records if not r.trial_id.startswith("DOC-")]
+    links = [(r.trial_id, _linked_ids(r)) for r in records if not r.trial_id.startswith("DOC-")]
+    return resolve_ids(own, [(tid, found) for tid, found in links if found], preference)
+
+
+def resolve_ids(own_ids: list[str], links: list[tuple[str, list[tuple[str, bool]]]],
+                preference: list[str]) -> dict[str, str]:
+    """:func:`resolve` from the records' own ids and, for the records that name other ids, (own id, [(other id,
+    is alias)]). Ids that no link touches are trials of their own; only the others go through union-find."""
     uf = _UnionFind()
-    own_ids = sorted({r.trial_id for r in records if not r.trial_id.startswith("DOC-")})
-    for tid in own_ids:
+    for tid, _ in links:
         uf.add(tid)
     aliases: set[str] = set()
-    for record in sorted(records, key=lambda r: r.trial_id):
-        if record.trial_id.startswith("DOC-"):
-            continue
-        for other, is_alias in _linked_ids(record):
+    for tid, found in sorted(links, key=lambda link: link[0]):
+        for other, is_alias in found:
             uf.add(other)
             if is_alias:
                 aliases.add(other)
-            uf.union(record.trial_id, other, alias=is_alias)
+            uf.union(tid, other, alias=is_alias)
     rank = {name: i for i, name in enumerate(preference)}
     members: dict[str, list[str]] = {}
-    for tid in own_ids:
-        members.setdefault(uf.find(tid), []).append(tid)
     mapping: dict[str, str] = {}
+    for tid in sorted(set(own_ids)):
+        if tid in uf.parent:
+            members.setdefault(uf.find(tid), []).append(tid)
+        else:
+            mapping[tid] = tid
     for ids in members.values():
         candidates = [i for i in ids if i not in aliases] or ids
         best = min(candidates, key=lambda i: (rank.get(registry_of(i) or "", len(rank)), i))

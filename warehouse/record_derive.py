@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 
 from ingest.model import Arm, Intervention, TrialRecord
 from warehouse.criteria_patterns import extract_facts, load_themes, tag_themes
@@ -76,17 +77,58 @@ def criterion_results(criterion_type: str, text: str | None) -> tuple[tuple, tup
     return hit
 
 
+#: Every field of the objects a profile reads (all of them go into the key, as their repr used to).
+_INTERVENTION_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Intervention)))
+_ARM_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Arm)))
+
+
+def _profile_key(text: TrialText) -> bytes:
+    """A digest of everything :func:`warehouse.msc_classify.profile` reads (the trial id excepted), over an
+    unambiguous encoding: the numbers of interventions and arms, then each value as a type tag, its length and
+    its content (so no two different texts share an encoding)."""
+    values = [text.brief_title, text.official_title, text.brief_summary, text.detailed_description, text.study_type]
+    for iv in text.interventions:
+        values.extend(_INTERVENTION_FIELDS(iv))
+    for arm in text.arms:
+        values.extend(_ARM_FIELDS(arm))
+    parts = [f"i{len(text.interventions)}a{len(text.arms)}:"]
+    _encode(parts, values)
+    return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).digest()
+
+
+def _encode(parts: list[str], values: list) -> None:
+    """Append a prefix-free encoding of every value: ``s<len>:<str>``, ``n`` (None), ``l<len>:<items>``."""
+    for value in values:
+        if type(value) is str:
+            parts.append(f"s{len(value)}:")
+            parts.append(value)
+        elif value is None:
+            parts.append("n")
+        elif type(value) is list:
+            parts.append(f"l{len(value)}:")
+            _encode(parts, value)
+        else:  # not expected in a TrialText; kept apart from every str by its tag
+            r = repr(value)
+            parts.append(f"r{len(r)}:")
+            parts.append(r)
+
+
 def trial_profile(text: TrialText) -> Profile:
     """:func:`warehouse.msc_classify.profile` of ``text``, remembered by content (the trial id plays no part)."""
-    key = hashlib.blake2b(repr((text.brief_title, text.official_title, text.brief_summary, text.detailed_description,
-                                text.study_type, text.interventions, text.arms)).encode(), digest_size=20).digest()
+    return dataclasses.replace(_shared_profile(text), trial_id=text.trial_id)
+
+
+def _shared_profile(text: TrialText) -> Profile:
+    """The remembered profile of ``text`` itself (shared between calls, so read only; its trial id is the one of
+    the first trial that had this text)."""
+    key = _profile_key(text)
     hit = _profile_memo.get(key)
     if hit is None:
         hit = profile(text, load_vocab())
         if len(_profile_memo) >= MEMO_ITEMS:
             _profile_memo.clear()
         _profile_memo[key] = hit
-    return dataclasses.replace(hit, trial_id=text.trial_id)
+    return hit
 
 
 def derived_rows(record: TrialRecord) -> dict[str, list[tuple]]:
@@ -100,7 +142,7 @@ def derived_rows(record: TrialRecord) -> dict[str, list[tuple]]:
                           f.high_inclusive, f.unit, f.evidence))
         for theme, matched in themes:
             tagged.append((len(tagged), c.criterion_type, c.ordinal, theme, matched))
-    p = trial_profile(trial_text(record))
+    p = _shared_profile(trial_text(record))  # read only: no copy needed
     if p.is_msc:
         out["s_msc"].append((0, True, p.cell_source, p.donor, p.product_type, p.route, p.dose_per_kg,
                              p.dose_per_kg_max, p.dose_total_cells, p.dose_total_cells_max, p.dose_text,

@@ -58,40 +58,41 @@ CHILD_TABLES: dict[str, tuple[str, list[str]]] = {
 }
 
 
+def _outcome_rows(items: list) -> list[tuple]:
+    counters: dict[str, int] = {}
+    rows = []
+    for o in items:
+        counters[o.outcome_type] = counters.get(o.outcome_type, 0) + 1
+        rows.append((o.outcome_type, counters[o.outcome_type], o.measure, o.time_frame, o.description))
+    return rows
+
+
+#: Section → its row function (item list → rows of the non-key columns).
+_ROW_FUNCS = {
+    "conditions": lambda items: [(i, v) for i, v in enumerate(items, 1)],
+    "keywords": lambda items: [(i, v) for i, v in enumerate(items, 1)],
+    "countries": lambda items: [(v,) for v in items],
+    "arms": lambda items: [(i, a.label, a.arm_type, a.description) for i, a in enumerate(items, 1)],
+    "interventions": lambda items: [(i, v.name, v.intervention_type, v.description, "|".join(v.other_names) or None)
+                                    for i, v in enumerate(items, 1)],
+    "outcomes": _outcome_rows,
+    "criteria": lambda items: [(c.criterion_type, c.ordinal, c.text) for c in items],
+    "sites": lambda items: [(i, s.facility, s.city, s.state, s.zip, s.country, s.status)
+                            for i, s in enumerate(items, 1)],
+    "sponsors": lambda items: [(s.name, s.lead_or_collaborator, s.agency_class) for s in items],
+    "identifiers": lambda items: [(x.id_value, x.id_type, x.domain) for x in items],
+    "officials": lambda items: [(o.name, o.role, o.affiliation) for o in items],
+    "references": lambda items: [(r.pmid, r.reference_type, r.citation) for r in items],
+    "mesh_terms": lambda items: [(m.kind, m.term, m.mesh_id) for m in items],
+    "contacts": lambda items: [(c.role, c.name, c.phone, c.email) for c in items],
+}
+
+
 def _rows(section: str, items: list) -> list[tuple]:
-    if section in ("conditions", "keywords"):
-        return [(i, v) for i, v in enumerate(items, 1)]
-    if section == "countries":
-        return [(v,) for v in items]
-    if section == "arms":
-        return [(i, a.label, a.arm_type, a.description) for i, a in enumerate(items, 1)]
-    if section == "interventions":
-        return [(i, v.name, v.intervention_type, v.description, "|".join(v.other_names) or None)
-                for i, v in enumerate(items, 1)]
-    if section == "outcomes":
-        counters: dict[str, int] = {}
-        rows = []
-        for o in items:
-            counters[o.outcome_type] = counters.get(o.outcome_type, 0) + 1
-            rows.append((o.outcome_type, counters[o.outcome_type], o.measure, o.time_frame, o.description))
-        return rows
-    if section == "criteria":
-        return [(c.criterion_type, c.ordinal, c.text) for c in items]
-    if section == "sites":
-        return [(i, s.facility, s.city, s.state, s.zip, s.country, s.status) for i, s in enumerate(items, 1)]
-    if section == "sponsors":
-        return [(s.name, s.lead_or_collaborator, s.agency_class) for s in items]
-    if section == "identifiers":
-        return [(x.id_value, x.id_type, x.domain) for x in items]
-    if section == "officials":
-        return [(o.name, o.role, o.affiliation) for o in items]
-    if section == "references":
-        return [(r.pmid, r.reference_type, r.citation) for r in items]
-    if section == "mesh_terms":
-        return [(m.kind, m.term, m.mesh_id) for m in items]
-    if section == "contacts":
-        return [(c.role, c.name, c.phone, c.email) for c in items]
-    raise KeyError(section)
+    rows = _ROW_FUNCS.get(section)
+    if rows is None:
+        raise KeyError(section)
+    return rows(items) if items else []
 
 
 def _arm_links(source) -> list[tuple[str, str]]:
