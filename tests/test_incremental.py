@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from ingest.base import registered
+from ingest.dispatch import parse_document
 from warehouse import cache as parse_cache
 from warehouse import derive
 from warehouse.build import build, reference_frames
@@ -169,6 +170,55 @@ def test_damaged_segment_is_dropped_and_parsed_again(corpus, tmp_path):
         assert con.execute("SELECT count(*) FROM docs").fetchone()[0] == 9
     finally:
         con.close()
+
+
+def test_document_parsed_twice_keeps_one_entry(corpus, tmp_path):
+    """Identical documents in different parse tasks are both parsed: the later rows are dead (left out of the
+    merge), and a segment is rewritten only once most of its rows are dead."""
+    (corpus / "zcopy").mkdir()
+    shutil.copy(corpus / "records" / "NCT02513394.json", corpus / "zcopy" / "same.json")
+    db, fresh = tmp_path / "w.duckdb", tmp_path / "fresh" / "w.duckdb"
+    first = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
+    assert first.documents == 10 and snapshot(db) == snapshot(fresh)
+    location = parse_cache.location(db)
+    con = duckdb.connect(str(location), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM docs").fetchone()[0] == 9
+        assert con.execute("""  -- every row of every segment file is a live or a dead entry's
+            SELECT count(*) FROM (SELECT seg, sum(n_rows) AS n FROM seg_files GROUP BY seg) f
+            FULL JOIN (SELECT seg, sum(n_rows) AS n FROM (SELECT seg, n_rows FROM docs UNION ALL
+                                                          SELECT seg, n_rows FROM dead) GROUP BY seg) e USING (seg)
+            WHERE f.n IS DISTINCT FROM e.n AND coalesce(f.n, e.n) > 0""").fetchone()[0] == 0
+    finally:
+        con.close()
+    (corpus / "records" / "NCT00002475.xml").unlink()
+    second = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
+    assert second.parsed == 0 and snapshot(db) == snapshot(fresh)
+
+
+def test_dead_rows_are_left_out_of_the_staging_views(tmp_path):
+    """Two segments holding the same entry: the views read it once (from the segment the manifest names)."""
+    path = FIXTURES / "build" / "NCT02513394.json"
+    doc = parse_document(str(path), path.read_bytes())
+    tables = parse_cache.chunk_tables([("k1", doc, False, parse_cache.entry_rows("k1", doc, False))])
+    stage = parse_cache.Stage.open(None, tmp_path / "stage.duckdb")
+    try:
+        first, second = (parse_cache.write_segment(stage.segments, tables) for _ in range(2))
+        stage.record(first[0], first[1])
+        (seg,) = set(second[0].column("seg").to_pylist())
+        stage.record(second[0].slice(0, 0), second[1], [(seg, "k1", second[0].column("n_rows")[0].as_py())])
+        stage.attach_rows()
+        con = stage.con
+        assert con.execute("SELECT count(*) FROM records").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM s_criteria").fetchone()[0] == tables["s_criteria"].num_rows > 0
+        stage.compact([seg])
+        assert not (stage.segments / seg).exists()
+        stage.attach_rows()
+        assert con.execute("SELECT count(*) FROM records").fetchone()[0] == 1
+    finally:
+        stage.release()
 
 
 def test_second_build_on_the_same_cache_parses_without_it(corpus, tmp_path):

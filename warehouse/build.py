@@ -322,24 +322,27 @@ def _parse_stream(todo: list[tuple[int, InputFile]], workers: int) -> Iterator[t
 
 
 class _Batcher:
-    """Records the manifests of the segments the workers wrote, in batches; an entry already staged (the same
-    document parsed by two workers at once) stays with its first segment and the later one is compacted."""
+    """Records the manifests of the segments the workers wrote, in batches. An entry already staged (the same
+    document parsed by two workers at once) stays with its first segment; its rows in a later one are dead."""
 
     def __init__(self, stage: parse_cache.Stage, staged: set[str]) -> None:
         self.stage, self.staged = stage, staged
         self.docs: list[pa.Table] = []
         self.files: list[tuple] = []
+        self.dead: list[tuple[str, str, int]] = []
         self.entries = 0
         self.parsed = 0
-        self.repeated_in: set[str] = set()
 
     def add(self, docs: pa.Table, files: list[tuple]) -> None:
         keys = docs.column("ck").to_pylist()
         repeated = [k for k in keys if k in self.staged]
         if repeated:
             mask = pa.array(repeated, pa.string())
-            docs = docs.filter(pc.invert(pc.is_in(docs.column("ck"), value_set=mask)))
-            self.repeated_in.update(s for s, *_ in files)
+            twice = pc.is_in(docs.column("ck"), value_set=mask)
+            again = docs.filter(twice)
+            self.dead.extend(zip(again.column("seg").to_pylist(), again.column("ck").to_pylist(),
+                                 again.column("n_rows").to_pylist(), strict=True))
+            docs = docs.filter(pc.invert(twice))
         self.staged.update(keys)
         self.parsed += len(keys) - len(repeated)
         self.docs.append(docs)
@@ -350,14 +353,8 @@ class _Batcher:
 
     def flush(self) -> None:
         if self.docs:
-            self.stage.record(pa.concat_tables(self.docs), self.files)
-        self.docs, self.files, self.entries = [], [], 0
-
-    def finish(self) -> None:
-        """Record what is pending and compact the segments that repeat entries of others."""
-        self.flush()
-        if self.repeated_in:
-            self.stage.compact(self.repeated_in)
+            self.stage.record(pa.concat_tables(self.docs), self.files, self.dead)
+        self.docs, self.files, self.dead, self.entries = [], [], [], 0
 
 
 class _Light:
@@ -569,7 +566,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
                 batcher.add(*staged)
             if bar is not None:
                 bar.update(done)
-        batcher.finish()
+        batcher.flush()
     finally:
         _CACHED, _SEGMENTS = frozenset(), None
         if bar is not None:

@@ -94,7 +94,8 @@ def _columns_ddl(table: str) -> str:
 
 def _ddl() -> list[str]:
     out = [f"CREATE TABLE IF NOT EXISTS docs ({_columns_ddl('docs')}, seg VARCHAR)",
-           "CREATE TABLE IF NOT EXISTS seg_files (seg VARCHAR, tab VARCHAR, bytes BIGINT, n_rows BIGINT)"]
+           "CREATE TABLE IF NOT EXISTS seg_files (seg VARCHAR, tab VARCHAR, bytes BIGINT, n_rows BIGINT)",
+           "CREATE TABLE IF NOT EXISTS dead (seg VARCHAR, ck VARCHAR, n_rows BIGINT)"]
     out.append("CREATE TABLE IF NOT EXISTS stat (path VARCHAR, signature VARCHAR, sha256 VARCHAR)")
     out.append("CREATE TABLE IF NOT EXISTS trial_sigs (trial_id VARCHAR, sig VARCHAR)")
     out.append("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
@@ -377,7 +378,7 @@ class Stage:
         if "meta" in tables:
             row = self.con.execute("SELECT max(value) FROM meta WHERE key = 'fingerprint'").fetchone()
             found = row[0] if row else None
-        if found != fingerprint() or not {"docs", "seg_files", "stat", "trial_sigs"} <= tables:
+        if found != fingerprint() or not {"docs", "seg_files", "dead", "stat", "trial_sigs"} <= tables:
             self.close()
             self._create()
             return
@@ -396,7 +397,8 @@ class Stage:
             except OSError:
                 bad.add(seg)
         bad.update(s for (s,) in con.execute("""
-            SELECT d.seg FROM (SELECT seg, sum(n_rows) AS n FROM docs GROUP BY seg) d
+            SELECT d.seg FROM (SELECT seg, sum(n_rows) AS n FROM (SELECT seg, n_rows FROM docs UNION ALL
+                                                                  SELECT seg, n_rows FROM dead) GROUP BY seg) d
             FULL JOIN (SELECT seg, sum(n_rows) AS n FROM seg_files GROUP BY seg) f USING (seg)
             WHERE d.seg IS NULL OR d.n IS DISTINCT FROM coalesce(f.n, 0)""").fetchall())
         bad.update(s for (s,) in con.execute("SELECT DISTINCT seg FROM docs WHERE ck IN "
@@ -407,6 +409,7 @@ class Stage:
             con.execute("BEGIN")
             con.execute("DELETE FROM docs WHERE seg IS NULL OR seg IN (SELECT seg FROM _bad)")
             con.execute("DELETE FROM seg_files WHERE seg IN (SELECT seg FROM _bad)")
+            con.execute("DELETE FROM dead WHERE seg IN (SELECT seg FROM _bad)")
             con.execute("COMMIT")
             con.unregister("_bad")
         self._remove_orphans()
@@ -439,8 +442,10 @@ class Stage:
         rows = self.con.execute("SELECT path, signature, sha256 FROM stat").fetchall()
         return {p: (sig, sha) for p, sig, sha in rows}
 
-    def record(self, docs: pa.Table, files: list[tuple[str, str, int, int]]) -> None:
-        """Record the manifest of written segments (their entries and files) atomically."""
+    def record(self, docs: pa.Table, files: list[tuple[str, str, int, int]],
+               dead: list[tuple[str, str, int]] = ()) -> None:
+        """Record the manifest of written segments atomically: their entries, their files and the (segment,
+        entry, rows) of entries they repeat (the same document parsed twice at once: its first entry is kept)."""
         con = self.connect()
         con.execute("BEGIN")
         try:
@@ -449,14 +454,15 @@ class Stage:
             con.unregister("_docs")
             if files:
                 con.executemany("INSERT INTO seg_files VALUES (?, ?, ?, ?)", files)
+            if dead:
+                con.executemany("INSERT INTO dead VALUES (?, ?, ?)", list(dead))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
 
     def compact(self, segs: Iterable[str]) -> None:
-        """Rewrite each segment to hold only the rows of the entries the manifest places in it (a segment left
-        with no entry is removed): after entries were dropped, or parsed twice at once by two workers."""
+        """Rewrite each segment to hold only the rows of its live entries (a segment left with none is removed)."""
         con = self.connect()
         for seg in sorted(set(segs)):
             tables = [t for (t,) in con.execute("SELECT tab FROM seg_files WHERE seg = ? ORDER BY tab",
@@ -478,6 +484,7 @@ class Stage:
                         dst.unlink()
             con.execute("BEGIN")
             con.execute("DELETE FROM seg_files WHERE seg = ?", [seg])
+            con.execute("DELETE FROM dead WHERE seg = ?", [seg])
             if new is not None:
                 con.execute("UPDATE docs SET seg = ? WHERE seg = ?", [new, seg])
                 if files:
@@ -487,18 +494,34 @@ class Stage:
 
     def attach_rows(self, segs: Iterable[str] | None = None) -> None:
         """Make the staging tables readable by name on this connection: temporary views over the files of every
-        segment, or of ``segs`` only (an empty table where no segment has rows)."""
+        segment, or of ``segs`` only (an empty table where no segment has rows); the rows of dead entries are
+        left out."""
         con = self.connect()
         wanted = None if segs is None else set(segs)
-        files: dict[str, list[str]] = {}
+        dirty = {s for (s,) in con.execute("SELECT DISTINCT seg FROM dead").fetchall()}
+        clean: dict[str, list[str]] = {}
+        mixed: dict[str, list[str]] = {}
         for seg, table in con.execute("SELECT seg, tab FROM seg_files ORDER BY seg, tab").fetchall():
             if wanted is None or seg in wanted:
-                files.setdefault(table, []).append(_quote(self.segments / seg / f"{table}.parquet"))
+                (mixed if seg in dirty else clean).setdefault(table, []).append(
+                    _quote(self.segments / seg / f"{table}.parquet"))
+        dead = con.execute("SELECT seg, ck FROM dead ORDER BY seg, ck").fetchall()
+        con.register("_dead_list", pa.table({"dir": pa.array([str(self.segments / g) for g, _ in dead], pa.string()),
+                                             "ck": pa.array([c for _, c in dead], pa.string())}))
+        con.execute("CREATE OR REPLACE TEMP TABLE _dead_rows AS SELECT * FROM _dead_list")
+        con.unregister("_dead_list")
         views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
         for table in ROW_TABLES:
             con.execute(f'DROP {"VIEW" if table in views else "TABLE"} IF EXISTS temp."{table}"')
-            if table in files:
-                con.execute(f'CREATE TEMP VIEW "{table}" AS SELECT * FROM read_parquet([{", ".join(files[table])}])')
+            parts = []
+            if table in clean:
+                parts.append(f"SELECT * FROM read_parquet([{', '.join(clean[table])}])")
+            if table in mixed:
+                parts.append(f"SELECT * EXCLUDE (filename) FROM read_parquet([{', '.join(mixed[table])}], "
+                             "filename = true) WHERE (parse_dirpath(filename), ck) NOT IN "
+                             "(SELECT dir, ck FROM _dead_rows)")
+            if parts:
+                con.execute(f'CREATE TEMP VIEW "{table}" AS ' + " UNION ALL ".join(parts))
             else:
                 con.execute(f'CREATE TEMP TABLE "{table}" ({_columns_ddl(table)})')
 
@@ -522,11 +545,16 @@ class Stage:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("build_id", build[0]), ("code_fingerprint", build[1])])
         con.execute("COMMIT")
         con.register("_keep", pa.table({"ck": pa.array(sorted(set(keep_keys)), pa.string())}))
-        gone = [s for (s,) in con.execute("SELECT DISTINCT seg FROM docs ANTI JOIN _keep USING (ck)").fetchall()]
-        if gone:
-            con.execute("DELETE FROM docs WHERE ck NOT IN (SELECT ck FROM _keep)")
+        con.execute("BEGIN")
+        con.execute("INSERT INTO dead SELECT seg, ck, n_rows FROM docs ANTI JOIN _keep USING (ck)")
+        con.execute("DELETE FROM docs WHERE ck NOT IN (SELECT ck FROM _keep)")
+        con.execute("COMMIT")
         con.unregister("_keep")
-        self.compact(gone)
+        # a segment is rewritten once most of its rows are dead (or removed once all are)
+        self.compact(s for (s,) in con.execute("""
+            SELECT seg FROM (SELECT seg, sum(n_rows) AS n FROM dead GROUP BY seg) d
+            LEFT JOIN (SELECT seg, sum(n_rows) AS n, count(*) AS k FROM docs GROUP BY seg) l USING (seg)
+            WHERE l.k IS NULL OR d.n > coalesce(l.n, 0)""").fetchall())
         self.finish_stat(stat_rows)
 
     def finish_stat(self, stat_rows: list[tuple[str, str, str]]) -> None:
