@@ -575,7 +575,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
 
     con = stage.connect()
     con.execute(f"SET temp_directory = '{spill}'")
-    stage.attach_rows(materialize=("records",))  # the merge reads the records many times
+    stage.attach_rows()
     manifest = dict(con.execute("SELECT ck, error FROM docs").fetchall())
     errors = [unreadable[k] if cks[k] is None else manifest[cks[k]] for k in range(n)]
     del manifest

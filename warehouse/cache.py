@@ -492,10 +492,10 @@ class Stage:
             con.execute("COMMIT")
             shutil.rmtree(self.segments / seg, ignore_errors=True)
 
-    def attach_rows(self, segs: Iterable[str] | None = None, materialize: tuple[str, ...] = ()) -> None:
+    def attach_rows(self, segs: Iterable[str] | None = None) -> None:
         """Make the staging tables readable by name on this connection: temporary views over the files of every
         segment, or of ``segs`` only (an empty table where no segment has rows); the rows of dead entries are
-        left out. Tables in ``materialize`` (read by many statements) are copied into temporary tables."""
+        left out."""
         con = self.connect()
         wanted = None if segs is None else set(segs)
         dirty = {s for (s,) in con.execute("SELECT DISTINCT seg FROM dead").fetchall()}
@@ -520,9 +520,7 @@ class Stage:
                 parts.append(f"SELECT * EXCLUDE (filename) FROM read_parquet([{', '.join(mixed[table])}], "
                              "filename = true) WHERE (parse_dirpath(filename), ck) NOT IN "
                              "(SELECT dir, ck FROM _dead_rows)")
-            if parts and table in materialize:
-                con.execute(f'CREATE TEMP TABLE "{table}" AS ' + " UNION ALL ".join(parts))
-            elif parts:
+            if parts:
                 con.execute(f'CREATE TEMP VIEW "{table}" AS ' + " UNION ALL ".join(parts))
             else:
                 con.execute(f'CREATE TEMP TABLE "{table}" ({_columns_ddl(table)})')
