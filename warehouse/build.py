@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import multiprocessing as mp
@@ -32,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest.dispatch import parse_document
-from ingest.model import Identifier, ParsedDocument
+from ingest.model import ParsedDocument
 from warehouse import cache as parse_cache
 from warehouse import derive, identity, record_derive, schema
 from warehouse.discover import InputFile, _open_zip, discover
@@ -238,8 +239,6 @@ def _remove(path: Path) -> None:
 
 _CACHED: frozenset[str] = frozenset()
 """Cache keys known when the workers were forked (inherited, not pickled)."""
-_SEGMENTS: Path | None = None
-"""Where parse tasks write their segments (set before the workers are forked)."""
 
 
 def _watch_parent(parent: int) -> None:
@@ -263,12 +262,12 @@ def _init_worker(parent: int) -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def parse_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[tuple], tuple | dict[str, pa.Table] | None]:
+def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path) -> tuple[list[tuple], tuple | None]:
     """Read, hash and (unless cached) parse each document of a chunk.
 
     Returns one ``(doc_key, sha256, cache_key, error)`` per document (``error`` only for unreadable files) and,
-    for the newly parsed documents, their segment (manifest rows and files, see
-    :func:`warehouse.cache.write_segment`), or their staging rows as Arrow tables when no segment folder is set.
+    for the newly parsed documents, the segment they were written to under ``segments`` (manifest rows and
+    files, see :func:`warehouse.cache.write_segment`).
     """
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
@@ -298,9 +297,7 @@ def parse_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[tuple], tuple 
         return metas, None
     tables = parse_cache.chunk_tables(parts)
     del parts
-    if _SEGMENTS is None:
-        return metas, tables
-    return metas, parse_cache.write_segment(_SEGMENTS, tables)
+    return metas, parse_cache.write_segment(segments, tables)
 
 
 def _chunks(todo: list[tuple[int, InputFile]], workers: int) -> list[list[tuple[int, InputFile]]]:
@@ -308,16 +305,17 @@ def _chunks(todo: list[tuple[int, InputFile]], workers: int) -> list[list[tuple[
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
-def _parse_stream(todo: list[tuple[int, InputFile]], workers: int) -> Iterator[tuple[int, tuple]]:
+def _parse_stream(todo: list[tuple[int, InputFile]], workers: int,
+                  segments: Path) -> Iterator[tuple[int, tuple]]:
     """(documents done, chunk result) as chunks finish; in worker processes when there are many documents."""
-    global _CACHED
+    task = functools.partial(parse_chunk, segments=segments)
     chunks = _chunks(todo, workers)
     if workers == 1 or len(todo) < PARALLEL_THRESHOLD:
         for chunk in chunks:
-            yield len(chunk), parse_chunk(chunk)
+            yield len(chunk), task(chunk)
         return
     with mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
-        for result in pool.imap_unordered(parse_chunk, chunks):
+        for result in pool.imap_unordered(task, chunks):
             yield len(result[0]), result
 
 
@@ -358,13 +356,12 @@ class _Batcher:
 
 
 class _Light:
-    """What trial identity needs of a record (see :mod:`warehouse.identity`)."""
+    """What linking an id-less page needs of a record (see :func:`warehouse.identity.link_provisional`)."""
 
-    __slots__ = ("trial_id", "identifiers", "brief_title", "official_title", "brief_summary")
+    __slots__ = ("trial_id", "brief_title", "official_title", "brief_summary")
 
     def __init__(self, trial_id: str) -> None:
         self.trial_id = trial_id
-        self.identifiers: list[Identifier] = []
         self.brief_title = self.official_title = self.brief_summary = None
 
 
@@ -546,9 +543,9 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     del index
     lap("plan")
 
-    global _CACHED, _SEGMENTS
+    global _CACHED
     stage.close()  # no open database across fork()
-    _CACHED, _SEGMENTS = frozenset(keys), stage.segments
+    _CACHED = frozenset(keys)
     batcher = _Batcher(stage, set(keys))
     del keys
     show = not quiet and sys.stderr.isatty() and len(todo) > 200
@@ -559,7 +556,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         bar = click.progressbar(length=len(todo), label="parsing", file=sys.stderr)
         bar.__enter__()
     try:
-        for done, (metas, staged) in _parse_stream(todo, workers):
+        for done, (metas, staged) in _parse_stream(todo, workers, stage.segments):
             for key, sha, ck, error in metas:
                 shas[key], cks[key], unreadable[key] = sha, ck, error
             if staged is not None:
@@ -568,7 +565,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
                 bar.update(done)
         batcher.flush()
     finally:
-        _CACHED, _SEGMENTS = frozenset(), None
+        _CACHED = frozenset()
         if bar is not None:
             bar.__exit__(None, None, None)
     lap("parse")

@@ -420,8 +420,12 @@ class Stage:
             self.segments.mkdir(parents=True, exist_ok=True)
             return
         for entry in self.segments.iterdir():
-            if entry.name not in known:
-                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+            if entry.name in known:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         if self.con is None:

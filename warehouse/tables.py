@@ -89,9 +89,7 @@ _ROW_FUNCS = {
 
 
 def _rows(section: str, items: list) -> list[tuple]:
-    rows = _ROW_FUNCS.get(section)
-    if rows is None:
-        raise KeyError(section)
+    rows = _ROW_FUNCS[section]
     return rows(items) if items else []
 
 

@@ -188,10 +188,7 @@ class _Study:
         if not isinstance(values, list):
             return text(values)  # a study-fields value that is not a list counts as a list of one
         for value in values:
-            if type(value) is str and "\r" not in value and "\u00a0" not in value:
-                if t := value.strip():  # what text() returns, without the call
-                    return t
-            elif (t := text(value)) is not None:
+            if (t := text(value)) is not None:
                 return t
         return None
 
@@ -199,8 +196,6 @@ class _Study:
         values = self.fields.get(name)
         if not isinstance(values, list):
             return [t] if (t := text(values)) else []
-        if not values:
-            return []
         return [t for t in map(text, values) if t]
 
 
