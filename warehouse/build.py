@@ -612,6 +612,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
 
     con.execute(sql_rank(policy))
     con.execute(SQL_SIGNATURES)
+    lap("rank")
     patching = _start_patch(con, stage, target, tmp, code)
     if patching is not None:  # only the changed trials are merged: read only the segments holding their records
         segs = con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall()
@@ -635,11 +636,13 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         con.execute("INSERT INTO wh.document_links BY NAME SELECT * FROM _links")
         con.unregister("_links")
         sql_fill(con, policy)
+        lap("merge")
+        con.execute("CHECKPOINT wh")
     finally:
         con.execute("DETACH wh")
     for t in ("_cur", "_map", "_tiers", "_dirty"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    lap("merge")
+    lap("checkpoint")
 
     wcon = duckdb.connect(str(tmp))
     try:

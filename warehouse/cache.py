@@ -42,7 +42,7 @@ from warehouse.tables import CHILD_TABLES, _rows, arm_links, as_text
 STAGE_VERSION = "3"
 CACHE_DIR_NAME = ".mscwh-cache"
 #: DuckDB's buffer limit for the build's connections (it spills to disk beyond): memory stays flat as inputs grow.
-MEMORY_LIMIT = "512MB"
+MEMORY_LIMIT = "1GB"
 #: Modules of ``warehouse/`` whose code shapes the derived rows kept per record.
 DERIVATION_MODULES = ("record_derive", "msc_classify", "msc_dose", "criteria_patterns", "tables")
 

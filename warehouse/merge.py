@@ -219,7 +219,8 @@ def sql_rank(policy: dict) -> str:
             WHERE c.ingested))"""
 
 
-def sql_trials(policy: dict) -> str:
+def sql_trials(policy: dict, rows: str = "") -> str:
+    """``trials`` of the ranked records in ``_src``, read from the staging tables named ``<rows><table>``."""
     typed = policy.get("typed_fields", {})
     type_of = {v: k for k, v in typed.items()}
     aggs = []
@@ -234,10 +235,10 @@ def sql_trials(policy: dict) -> str:
         INSERT INTO wh.trials BY NAME
         SELECT s.trial_id AS trial_id, {", ".join(aggs)},
                CAST(count(DISTINCT s.doc_id) AS INTEGER) AS n_documents, arg_min(s.doc_id, s.r) AS primary_doc_id
-        FROM _src s JOIN records x USING (ck, rec) GROUP BY s.trial_id ORDER BY s.trial_id"""
+        FROM _src s JOIN "{rows}records" x USING (ck, rec) GROUP BY s.trial_id ORDER BY s.trial_id"""
 
 
-def sql_field_sources(policy: dict) -> list[str]:
+def sql_field_sources(policy: dict, rows: str = "") -> list[str]:
     """``field_sources``: one statement per field into ``_fs`` (small plans), then one ordered insert."""
     precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
     typed = policy.get("typed_fields", {})
@@ -255,9 +256,9 @@ def sql_field_sources(policy: dict) -> list[str]:
                      coalesce(s.doc_id = c.b.doc_id AND x."{name}" = c.b.tf, false) AS is_chosen,
                      CASE WHEN coalesce(s.doc_id = c.b.doc_id AND x."{name}" = c.b.tf, false)
                           THEN 'travels with {f}' END AS reason
-              FROM _src s JOIN records x USING (ck, rec)
+              FROM _src s JOIN "{rows}records" x USING (ck, rec)
               LEFT JOIN (SELECT s.trial_id, arg_min({{'doc_id': s.doc_id, 'tf': x."{name}"}}, s."r_{f}") AS b
-                         FROM _src s JOIN records x USING (ck, rec) WHERE x."{f}" IS NOT NULL
+                         FROM _src s JOIN "{rows}records" x USING (ck, rec) WHERE x."{f}" IS NOT NULL
                          GROUP BY s.trial_id) c ON c.trial_id = s.trial_id
               WHERE x."{name}" IS NOT NULL""")
             continue
@@ -269,7 +270,7 @@ def sql_field_sources(policy: dict) -> list[str]:
             INSERT INTO _fs
             WITH v{i} AS (SELECT s.trial_id, s.r, {rank} AS fr, s.doc_id, s.format, s.tier, {est} AS est, s.lud, s.path,
                             x."{name}" AS val, {_text(name)} AS text
-                     FROM _src s JOIN records x USING (ck, rec) WHERE x."{name}" IS NOT NULL),
+                     FROM _src s JOIN "{rows}records" x USING (ck, rec) WHERE x."{name}" IS NOT NULL),
             w{i} AS (SELECT trial_id, count(*) AS n, arg_min({struct}, fr) AS b, arg_min(val, fr) AS bval
                      FROM v{i} GROUP BY trial_id),
             u{i} AS (SELECT v.trial_id, arg_min({struct.replace(": ", ": v.")}, v.fr) AS u
@@ -292,20 +293,22 @@ def sql_field_sources(policy: dict) -> list[str]:
 
 
 def _pick(table: str, src: str = "_src") -> str:
-    """Per trial, the best-ranked record that has rows in staging table ``table``."""
+    """Per trial, the best-ranked record that has rows in staging table ``table`` (a quoted name)."""
     return f"""(SELECT s.trial_id, arg_min({{'ck': s.ck, 'rec': s.rec, 'doc_id': s.doc_id}}, s.r) AS b
-               FROM {src} s SEMI JOIN "{table}" h USING (ck, rec) GROUP BY s.trial_id)"""
+               FROM {src} s SEMI JOIN {table} h USING (ck, rec) GROUP BY s.trial_id)"""
 
 
-def sql_children(src: str = "_src", single: bool = False) -> list[str]:
-    """The child tables, the arm↔intervention links and ``document_trials`` of the trials ranked in ``src``;
-    ``single``: every trial there has one record, whose sections are taken as they are (no pick)."""
+def sql_children(src: str = "_src", single: bool = False, rows: str = "") -> list[str]:
+    """The child tables, the arm↔intervention links and ``document_trials`` of the trials ranked in ``src``,
+    read from the staging tables named ``<rows><table>``; ``single``: every trial there has one record, whose
+    sections are taken as they are (no pick)."""
     from warehouse.tables import CHILD_TABLES
 
     out = []
     for table, (section, cols) in CHILD_TABLES.items():
         names = ", ".join(f'"{c}"' for c in cols)
         picked = ", ".join(f'c."{c}"' for c in cols)
+        staged = f'"{rows}s_{table}"'
         if section in UNION_SECTIONS:
             out.append(f"""
                 INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
@@ -313,30 +316,34 @@ def sql_children(src: str = "_src", single: bool = False) -> list[str]:
                   SELECT s.trial_id, s.doc_id, s.r, c.idx, {picked},
                          row_number() OVER (PARTITION BY s.trial_id, c."{cols[0]}", c."{cols[1]}"
                                             ORDER BY s.r, c.idx) AS k
-                  FROM {src} s JOIN "s_{table}" c USING (ck, rec) WHERE c."{cols[0]}" IS DISTINCT FROM s.trial_id)
+                  FROM {src} s JOIN {staged} c USING (ck, rec) WHERE c."{cols[0]}" IS DISTINCT FROM s.trial_id)
                 WHERE k = 1 ORDER BY trial_id, r, idx""")
         elif single:
             out.append(f"""
                 INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
-                SELECT s.trial_id, {picked}, s.doc_id FROM {src} s JOIN "s_{table}" c USING (ck, rec)
+                SELECT s.trial_id, {picked}, s.doc_id FROM {src} s JOIN {staged} c USING (ck, rec)
                 ORDER BY s.trial_id, c.idx""")
         else:
             out.append(f"""
                 INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
-                SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick(f"s_{table}", src)} p
-                JOIN "s_{table}" c ON c.ck = p.b.ck AND c.rec = p.b.rec ORDER BY p.trial_id, c.idx""")
+                SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick(staged, src)} p
+                JOIN {staged} c ON c.ck = p.b.ck AND c.rec = p.b.rec ORDER BY p.trial_id, c.idx""")
+    links = f'"{rows}s_arm_links"'
     if single:
         out.append(f"""
             INSERT INTO wh.arm_interventions (trial_id, arm_label, intervention_name, doc_id)
             SELECT s.trial_id, l.arm_label, l.intervention_name, s.doc_id FROM {src} s
-            JOIN s_arm_links l USING (ck, rec) ORDER BY s.trial_id, l.idx""")
-    else:
+            JOIN {links} l USING (ck, rec) ORDER BY s.trial_id, l.idx""")
         out.append(f"""
-            INSERT INTO wh.arm_interventions (trial_id, arm_label, intervention_name, doc_id)
-            SELECT p.trial_id, l.arm_label, l.intervention_name, p.b.doc_id
-            FROM (SELECT trial_id, coalesce(a.b, i.b) AS b FROM {_pick("s_arms", src)} a
-                  FULL JOIN {_pick("s_interventions", src)} i USING (trial_id)) p
-            JOIN s_arm_links l ON l.ck = p.b.ck AND l.rec = p.b.rec ORDER BY p.trial_id, l.idx""")
+            INSERT INTO wh.document_trials (doc_id, trial_id, source_trial_id, layout)
+            SELECT doc_id, trial_id, source_trial_id, layout FROM {src} ORDER BY trial_id""")
+        return out
+    out.append(f"""
+        INSERT INTO wh.arm_interventions (trial_id, arm_label, intervention_name, doc_id)
+        SELECT p.trial_id, l.arm_label, l.intervention_name, p.b.doc_id
+        FROM (SELECT trial_id, coalesce(a.b, i.b) AS b FROM {_pick(f'"{rows}s_arms"', src)} a
+              FULL JOIN {_pick(f'"{rows}s_interventions"', src)} i USING (trial_id)) p
+        JOIN {links} l ON l.ck = p.b.ck AND l.rec = p.b.rec ORDER BY p.trial_id, l.idx""")
     out.append(f"""
         INSERT INTO wh.document_trials (doc_id, trial_id, source_trial_id, layout)
         SELECT doc_id, trial_id, source_trial_id, layout FROM (
@@ -376,10 +383,11 @@ def sql_single_trials(policy: dict) -> list[str]:
         WHERE value IS NOT NULL ORDER BY trial_id, fidx"""]
 
 
-def sql_derived() -> list[str]:
+def sql_derived(rows: str = "") -> list[str]:
     """Derived rows computed per record by the parse workers (:mod:`warehouse.record_derive`): criteria facts and
     themes of the record whose criteria were chosen, and the MSC profile of every trial told by one record alone
-    (``trials.is_msc`` stays NULL for the others, which the ``msc`` step derives from their merged rows)."""
+    (``trials.is_msc`` stays NULL for the others, which the ``msc`` step derives from their merged rows). The
+    records of ``_src`` are read from the staging tables named ``<rows><table>``."""
     from warehouse.record_derive import DERIVED_COLUMNS
 
     out = []
@@ -389,8 +397,8 @@ def sql_derived() -> list[str]:
         picked = ", ".join(f'f."{c}"' for c in cols)
         out.append(f"""
             INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
-            SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick("s_criteria")} p
-            JOIN "s_{table}" f ON f.ck = p.b.ck AND f.rec = p.b.rec ORDER BY p.trial_id, f.idx""")
+            SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick(f'"{rows}s_criteria"')} p
+            JOIN "{rows}s_{table}" f ON f.ck = p.b.ck AND f.rec = p.b.rec ORDER BY p.trial_id, f.idx""")
         out.append(f"""
             INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
             SELECT s.trial_id, {picked}, s.doc_id FROM _one s JOIN "s_{table}" f USING (ck, rec)
@@ -437,12 +445,20 @@ SQL_SPLIT = [
 
 
 def sql_fill(con, policy: dict) -> None:
-    """Fill ``wh`` with the trials of the ranked records in ``_src`` (made by :func:`sql_rank`), then drop it."""
+    """Fill ``wh`` with the trials of the ranked records in ``_src`` (made by :func:`sql_rank`), then drop it.
+
+    The records of the trials told by several (few, each read by many statements) are first copied out of the
+    staging segments into temporary tables ``m_<table>``."""
+    from warehouse.cache import ROW_TABLES
+
     for stmt in SQL_SPLIT:
         con.execute(stmt)
-    statements = [sql_trials(policy), *sql_field_sources(policy), *sql_children(),
-                  *sql_single_trials(policy), *sql_children("_one", single=True), *sql_derived()]
+    for table in ROW_TABLES:
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "m_{table}" AS '
+                    f'SELECT x.* FROM "{table}" x SEMI JOIN _src USING (ck, rec)')
+    statements = [sql_trials(policy, "m_"), *sql_field_sources(policy, "m_"), *sql_children(rows="m_"),
+                  *sql_single_trials(policy), *sql_children("_one", single=True), *sql_derived("m_")]
     for stmt in statements:
         con.execute(stmt)
-    con.execute("DROP TABLE _src")
-    con.execute("DROP TABLE _one")
+    for table in ("_src", "_one", *(f"m_{t}" for t in ROW_TABLES)):
+        con.execute(f'DROP TABLE "{table}"')
