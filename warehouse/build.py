@@ -396,9 +396,8 @@ def _printable(path: str) -> str:
 
 def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) -> pa.Table:
     """Resolve trials (registry ids, aliases, linking ids; id-less pages linked by title/summary) into ``_map``;
-    returns the ``document_links`` rows. Only records that name other ids, and id-less pages, reach Python."""
-    own = [t for (t,) in con.execute("SELECT DISTINCT x.trial_id FROM _cur c JOIN records x USING (ck) "
-                                     "WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-')").fetchall()]
+    returns the ``document_links`` rows. Only records that name other ids, and id-less pages, reach Python: every
+    other id is a trial of its own, mapped in SQL."""
     naming: dict[tuple[int, int], tuple[str, list[tuple[str, str]]]] = {}
     for key, rec, tid, value, kind in con.execute(
         "SELECT c.doc_key, i.rec, x.trial_id, i.id_value, i.id_type FROM _cur c JOIN s_identifiers i USING (ck) "
@@ -409,12 +408,21 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
     ).fetchall():
         naming.setdefault((key, rec), (tid, []))[1].append((value, kind))
     links = [(tid, named) for tid, idents in naming.values() if (named := identity.linked_ids(tid, idents))]
-    mapping = identity.resolve_ids(own, links, policy.get("id_preference", []))
-    del own, naming, links
+    del naming
+    touched = sorted({tid for tid, _ in links} | {other for _, named in links for other, _ in named})
+    con.register("_touched", pa.table({"trial_id": pa.array(touched, pa.string())}))
+    own_sql = ("SELECT DISTINCT x.trial_id FROM _cur c JOIN records x USING (ck) "
+               "WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-')")
+    linked_own = [t for (t,) in con.execute(f"SELECT trial_id FROM ({own_sql}) SEMI JOIN _touched USING (trial_id)")
+                  .fetchall()]
+    mapping = identity.resolve_ids(linked_own, links, policy.get("id_preference", []))
+    del links, linked_own
     light: dict[tuple[int, int], _Light] = {}
     found: dict[str, identity.DocLink] = {}
     if con.execute("SELECT count(*) FROM _cur c JOIN records x USING (ck) "
                    "WHERE c.ingested AND starts_with(x.trial_id, 'DOC-')").fetchall()[0][0]:
+        for (tid,) in con.execute(f"SELECT trial_id FROM ({own_sql}) ANTI JOIN _touched USING (trial_id)").fetchall():
+            mapping[tid] = tid
         for key, rec, tid, bt, ot, bs in con.execute(
             "SELECT c.doc_key, x.rec, x.trial_id, x.brief_title, x.official_title, x.brief_summary FROM _cur c "
             "JOIN records x USING (ck) WHERE c.ingested ORDER BY c.doc_key, x.rec"
@@ -443,8 +451,11 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
         targets[pid] = link.candidate if link.linked else pid
     con.register("_map_rows", pa.table({"source_trial_id": pa.array(list(targets), pa.string()),
                                         "trial_id": pa.array(list(targets.values()), pa.string())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _map AS SELECT * FROM _map_rows")
+    con.execute("CREATE OR REPLACE TEMP TABLE _map AS SELECT * FROM _map_rows UNION ALL "
+                f"SELECT trial_id, trial_id FROM ({own_sql}) WHERE trial_id NOT IN (SELECT source_trial_id "
+                "FROM _map_rows)")
     con.unregister("_map_rows")
+    con.unregister("_touched")
     return pa.table(link_cols, schema=pa.schema([
         ("doc_id", pa.string()), ("provisional_id", pa.string()), ("trial_id", pa.string()),
         ("candidate_trial_id", pa.string()), ("score", pa.float64()), ("method", pa.string()),
@@ -625,13 +636,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
             wcon.close()
         con.execute(f"ATTACH '{tmp}' AS wh")
     try:
-        con.execute("""
-            INSERT INTO wh.documents (doc_id, path, sha256, format, layout, status, error, size_bytes, n_trials,
-                                      warnings)
-            SELECT c.doc_id, c.path, c.sha256, d.format, d.layout,
-                   CASE WHEN c.ingested THEN 'ingested' ELSE 'rejected' END, c.error, coalesce(d.size_bytes, 0),
-                   CASE WHEN c.ingested THEN d.n_trials ELSE 0 END, d.warnings
-            FROM _cur c LEFT JOIN docs d USING (ck) ORDER BY c.doc_key""")
+        _fill_documents(con, patched=patching is not None)
         con.register("_links", links)
         con.execute("INSERT INTO wh.document_links BY NAME SELECT * FROM _links")
         con.unregister("_links")
@@ -677,6 +682,29 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     return summary
 
 
+_DOCUMENT_ROWS = """
+    SELECT c.doc_id, c.path, c.sha256, d.format, d.layout,
+           CASE WHEN c.ingested THEN 'ingested' ELSE 'rejected' END AS status, c.error,
+           coalesce(d.size_bytes, 0) AS size_bytes, CASE WHEN c.ingested THEN d.n_trials ELSE 0 END AS n_trials,
+           d.warnings
+    FROM _cur c LEFT JOIN docs d USING (ck)"""
+
+
+def _fill_documents(con: duckdb.DuckDBPyConnection, patched: bool) -> None:
+    """``documents`` of this build: written whole, or (``patched``) only the rows that differ from the copy."""
+    if not patched:
+        con.execute(f"INSERT INTO wh.documents BY NAME {_DOCUMENT_ROWS} ORDER BY c.doc_key")
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _docs_new AS {_DOCUMENT_ROWS}")
+    con.execute("CREATE OR REPLACE TEMP TABLE _docs_gone AS "
+                "SELECT doc_id FROM (FROM wh.documents EXCEPT FROM _docs_new)")
+    con.execute("DELETE FROM wh.documents WHERE doc_id IN (SELECT doc_id FROM _docs_gone)")
+    con.execute("INSERT INTO wh.documents BY NAME SELECT * FROM _docs_new "
+                "WHERE doc_id NOT IN (SELECT doc_id FROM wh.documents) ORDER BY doc_id")
+    con.execute("DROP TABLE _docs_new")
+    con.execute("DROP TABLE _docs_gone")
+
+
 def _start_patch(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, target: Path, tmp: Path,
                  code: str) -> int | None:
     """Start the new warehouse as a copy of the previous one, less the trials whose records changed.
@@ -684,8 +712,8 @@ def _start_patch(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, targe
     Only when the previous warehouse is the one this cache last installed (same build id), built by the same
     code, and complete on disk (no write-ahead log). Trials whose signature (``_sigs``) differs, appeared or
     disappeared are deleted from the copy and ``_src`` keeps only theirs, so the merge re-creates exactly them;
-    documents and page links are rewritten whole. Returns the number of changed trials, or None (full build):
-    the result equals a full build's rows (the order of rows may differ).
+    documents are updated where they differ and page links rewritten whole. Returns the number of changed
+    trials, or None (full build): the result equals a full build's rows (the order of rows may differ).
     """
     if not stage.persistent or not target.is_file() or target.with_name(target.name + ".wal").exists():
         return None
@@ -710,7 +738,7 @@ def _start_patch(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, targe
     con.execute(f"ATTACH '{tmp}' AS wh")
     for table in (*TRIAL_TABLES, *CHILD_TABLES):
         con.execute(f'DELETE FROM wh."{table}" WHERE trial_id IN (SELECT trial_id FROM _dirty)')
-    for table in ("documents", "document_links", "build_info"):
+    for table in ("document_links", "build_info"):
         con.execute(f'DELETE FROM wh."{table}"')
     con.execute("DELETE FROM _src WHERE trial_id NOT IN (SELECT trial_id FROM _dirty)")
     return con.execute("SELECT count(*) FROM _dirty").fetchone()[0]

@@ -383,11 +383,11 @@ def sql_single_trials(policy: dict) -> list[str]:
         WHERE value IS NOT NULL ORDER BY trial_id, fidx"""]
 
 
-def sql_derived(rows: str = "") -> list[str]:
+def sql_derived(rows: str = "", several: bool = True) -> list[str]:
     """Derived rows computed per record by the parse workers (:mod:`warehouse.record_derive`): criteria facts and
     themes of the record whose criteria were chosen, and the MSC profile of every trial told by one record alone
     (``trials.is_msc`` stays NULL for the others, which the ``msc`` step derives from their merged rows). The
-    records of ``_src`` are read from the staging tables named ``<rows><table>``."""
+    records of ``_src`` (none unless ``several``) are read from the staging tables named ``<rows><table>``."""
     from warehouse.record_derive import DERIVED_COLUMNS
 
     out = []
@@ -395,10 +395,11 @@ def sql_derived(rows: str = "") -> list[str]:
         cols = DERIVED_COLUMNS[f"s_{table}"]
         names = ", ".join(f'"{c}"' for c in cols)
         picked = ", ".join(f'f."{c}"' for c in cols)
-        out.append(f"""
-            INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
-            SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick(f'"{rows}s_criteria"')} p
-            JOIN "{rows}s_{table}" f ON f.ck = p.b.ck AND f.rec = p.b.rec ORDER BY p.trial_id, f.idx""")
+        if several:
+            out.append(f"""
+                INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
+                SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick(f'"{rows}s_criteria"')} p
+                JOIN "{rows}s_{table}" f ON f.ck = p.b.ck AND f.rec = p.b.rec ORDER BY p.trial_id, f.idx""")
         out.append(f"""
             INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
             SELECT s.trial_id, {picked}, s.doc_id FROM _one s JOIN "s_{table}" f USING (ck, rec)
@@ -453,12 +454,15 @@ def sql_fill(con, policy: dict) -> None:
 
     for stmt in SQL_SPLIT:
         con.execute(stmt)
-    for table in ROW_TABLES:
+    several = con.execute("SELECT count(*) FROM _src").fetchall()[0][0] > 0
+    copies = [f"m_{table}" for table in ROW_TABLES] if several else []
+    for table in ROW_TABLES if several else ():
         con.execute(f'CREATE OR REPLACE TEMP TABLE "m_{table}" AS '
                     f'SELECT x.* FROM "{table}" x SEMI JOIN _src USING (ck, rec)')
-    statements = [sql_trials(policy, "m_"), *sql_field_sources(policy, "m_"), *sql_children(rows="m_"),
-                  *sql_single_trials(policy), *sql_children("_one", single=True), *sql_derived("m_")]
+    statements = [*sql_single_trials(policy), *sql_children("_one", single=True), *sql_derived("m_", several)]
+    if several:
+        statements[:0] = [sql_trials(policy, "m_"), *sql_field_sources(policy, "m_"), *sql_children(rows="m_")]
     for stmt in statements:
         con.execute(stmt)
-    for table in ("_src", "_one", *(f"m_{t}" for t in ROW_TABLES)):
+    for table in ("_src", "_one", *copies):
         con.execute(f'DROP TABLE "{table}"')
