@@ -411,9 +411,9 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
     del naming
     touched = sorted({tid for tid, _ in links} | {other for _, named in links for other, _ in named})
     con.register("_touched", pa.table({"trial_id": pa.array(touched, pa.string())}))
-    own_sql = ("SELECT DISTINCT x.trial_id FROM _cur c JOIN records x USING (ck) "
-               "WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-')")
-    linked_own = [t for (t,) in con.execute(f"SELECT trial_id FROM ({own_sql}) SEMI JOIN _touched USING (trial_id)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _own AS SELECT DISTINCT x.trial_id FROM _cur c JOIN records x "
+                "USING (ck) WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-')")
+    linked_own = [t for (t,) in con.execute("SELECT trial_id FROM _own SEMI JOIN _touched USING (trial_id)")
                   .fetchall()]
     mapping = identity.resolve_ids(linked_own, links, policy.get("id_preference", []))
     del links, linked_own
@@ -421,7 +421,7 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
     found: dict[str, identity.DocLink] = {}
     if con.execute("SELECT count(*) FROM _cur c JOIN records x USING (ck) "
                    "WHERE c.ingested AND starts_with(x.trial_id, 'DOC-')").fetchall()[0][0]:
-        for (tid,) in con.execute(f"SELECT trial_id FROM ({own_sql}) ANTI JOIN _touched USING (trial_id)").fetchall():
+        for (tid,) in con.execute("SELECT trial_id FROM _own ANTI JOIN _touched USING (trial_id)").fetchall():
             mapping[tid] = tid
         for key, rec, tid, bt, ot, bs in con.execute(
             "SELECT c.doc_key, x.rec, x.trial_id, x.brief_title, x.official_title, x.brief_summary FROM _cur c "
@@ -452,10 +452,10 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
     con.register("_map_rows", pa.table({"source_trial_id": pa.array(list(targets), pa.string()),
                                         "trial_id": pa.array(list(targets.values()), pa.string())}))
     con.execute("CREATE OR REPLACE TEMP TABLE _map AS SELECT * FROM _map_rows UNION ALL "
-                f"SELECT trial_id, trial_id FROM ({own_sql}) WHERE trial_id NOT IN (SELECT source_trial_id "
-                "FROM _map_rows)")
+                "SELECT trial_id, trial_id FROM _own WHERE trial_id NOT IN (SELECT source_trial_id FROM _map_rows)")
     con.unregister("_map_rows")
     con.unregister("_touched")
+    con.execute("DROP TABLE _own")
     return pa.table(link_cols, schema=pa.schema([
         ("doc_id", pa.string()), ("provisional_id", pa.string()), ("trial_id", pa.string()),
         ("candidate_trial_id", pa.string()), ("score", pa.float64()), ("method", pa.string()),
@@ -715,20 +715,7 @@ def _start_patch(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, targe
     documents are updated where they differ and page links rewritten whole. Returns the number of changed
     trials, or None (full build): the result equals a full build's rows (the order of rows may differ).
     """
-    if not stage.persistent or not target.is_file() or target.with_name(target.name + ".wal").exists():
-        return None
-    last_id, last_code = stage.last_build()
-    if last_id is None or last_code != code:
-        return None
-    try:
-        old = duckdb.connect(str(target), read_only=True)
-        try:
-            row = old.execute("SELECT value FROM build_info WHERE key = 'build_id'").fetchone()
-        finally:
-            old.close()
-    except duckdb.Error:
-        return None
-    if row is None or row[0] != last_id:
+    if _installed_id(stage, target, code) is None:
         return None
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _dirty AS
@@ -749,17 +736,34 @@ def _reused(n: int, todo: list[tuple[int, InputFile]], cks: list[str | None], pa
     return n - len(todo) + sum(1 for k, _ in todo if cks[k] is not None) - parsed
 
 
-def _installed(stage: parse_cache.Stage, target: Path, build_id: str, code: str) -> BuildSummary | None:
-    """The summary of the warehouse at ``target`` when it is the one this cache last installed and has the
-    build id ``build_id`` (same documents, entries, verdicts and code) and is complete on disk; else None."""
-    if not stage.persistent or stage.last_build() != (build_id, code) or not target.is_file() \
-            or target.with_name(target.name + ".wal").exists():
+def _installed_id(stage: parse_cache.Stage, target: Path, code: str) -> str | None:
+    """The build id of the warehouse at ``target`` when it is complete on disk (no write-ahead log) and is the one
+    this cache last installed, built by ``code``; else None."""
+    if not stage.persistent or not target.is_file() or target.with_name(target.name + ".wal").exists():
+        return None
+    last_id, last_code = stage.last_build()
+    if last_id is None or last_code != code:
         return None
     try:
         con = duckdb.connect(str(target), read_only=True)
         try:
             row = con.execute("SELECT value FROM build_info WHERE key = 'build_id'").fetchone()
-            return _summarize(con) if row is not None and row[0] == build_id else None
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return last_id if row is not None and row[0] == last_id else None
+
+
+def _installed(stage: parse_cache.Stage, target: Path, build_id: str, code: str) -> BuildSummary | None:
+    """The summary of the installed warehouse when it has the build id ``build_id`` (same documents, entries,
+    verdicts and code, see :func:`_installed_id`); else None."""
+    if _installed_id(stage, target, code) != build_id:
+        return None
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+        try:
+            return _summarize(con)
         finally:
             con.close()
     except duckdb.Error:

@@ -104,32 +104,35 @@ def _ddl() -> list[str]:
 
 # --- keys -------------------------------------------------------------------------------------------------------
 
+_REPO = Path(__file__).resolve().parent.parent
+
+
 def fingerprint() -> str:
     """What every cache entry depends on: staging layout, parser names and versions, the source code of ``ingest``
     and of the derivations run per record, and their vocabularies."""
     from ingest.base import registered
 
-    h = hashlib.sha256(f"stage={STAGE_VERSION};duckdb={duckdb.__version__}\n".encode())
-    for name, parser in sorted(registered().items()):
-        h.update(f"{name}@{parser.version}\n".encode())
-    repo = Path(__file__).resolve().parent.parent
-    files = [p for p in (repo / "ingest").rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".json", ".txt")]
-    files += [repo / "warehouse" / f"{name}.py" for name in DERIVATION_MODULES]
-    files += [p for p in (repo / "data" / "vocab").glob("*.yaml")]
-    for path in sorted(files):
-        h.update(str(path.relative_to(repo)).encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    head = f"stage={STAGE_VERSION};duckdb={duckdb.__version__}\n" + "".join(
+        f"{name}@{parser.version}\n" for name, parser in sorted(registered().items()))
+    files = [p for p in (_REPO / "ingest").rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".json", ".txt")]
+    files += [_REPO / "warehouse" / f"{name}.py" for name in DERIVATION_MODULES]
+    files += [p for p in (_REPO / "data" / "vocab").glob("*.yaml")]
+    return _digest(head, files)
 
 
 def code_fingerprint() -> str:
     """What a whole warehouse depends on besides its inputs: the cache fingerprint plus every module, SQL file,
     policy and vocabulary of the build. A warehouse may only be patched by a build with the same value."""
-    repo = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(fingerprint().encode())
-    files = [*(repo / "warehouse").glob("*.py"), *(repo / "sql").rglob("*.sql"), *(repo / "sql").rglob("*.yaml"),
-             *(repo / "data" / "policy").glob("*.yaml")]
+    files = [*(_REPO / "warehouse").glob("*.py"), *(_REPO / "sql").rglob("*.sql"), *(_REPO / "sql").rglob("*.yaml"),
+             *(_REPO / "data" / "policy").glob("*.yaml")]
+    return _digest(fingerprint(), files)
+
+
+def _digest(head: str, files: list[Path]) -> str:
+    """sha256 of ``head`` then every file's path (relative to the repository) and bytes, in path order."""
+    h = hashlib.sha256(head.encode())
     for path in sorted(files):
-        h.update(str(path.relative_to(repo)).encode() + b"\0" + path.read_bytes())
+        h.update(str(path.relative_to(_REPO)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
