@@ -300,3 +300,25 @@ def test_patched_warehouse_equals_a_full_build_with_derived_tables(tmp_path):
     finally:
         con.close()
     assert row == (2e6, "intravenous", 3)
+
+
+@pytest.mark.parametrize("name", ["wh.duckdb", "stage.duckdb", "temp.duckdb", "main"])
+def test_warehouse_file_name_never_collides_with_internal_names(corpus, tmp_path, name):
+    """DuckDB names a database after its file; a warehouse called ``wh.duckdb`` or ``temp.duckdb`` builds,
+    patches and stays up to date like any other."""
+    db = tmp_path / name
+    first = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert first.documents == 9
+    (corpus / "records" / "NCT00002475.xml").unlink()
+    patched = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert any("patched" in note for note in patched.notes) and patched.documents == 8
+    again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert any("up to date" in note for note in again.notes)
+    assert snapshot(db)["trials"] == snapshot(_full(corpus, tmp_path))["trials"]
+
+
+def _full(corpus: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "full" / "w.duckdb"
+    db.parent.mkdir(exist_ok=True)
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=False)
+    return db

@@ -431,8 +431,12 @@ class Stage:
                 entry.unlink(missing_ok=True)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
+        """The manifest, attached under the fixed name ``stage`` (DuckDB would name it after the file, which could
+        be the name the build gives the warehouse it writes, e.g. for ``wh.duckdb``)."""
         if self.con is None:
-            self.con = duckdb.connect(str(self.path))
+            self.con = duckdb.connect()
+            self.con.execute(f"ATTACH {_quote(self.path)} AS stage")
+            self.con.execute("USE stage")
             self.con.execute("SET preserve_insertion_order = true")
             self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         return self.con
