@@ -302,11 +302,12 @@ def test_patched_warehouse_equals_a_full_build_with_derived_tables(tmp_path):
     assert row == (2e6, "intravenous", 3)
 
 
-@pytest.mark.parametrize("name", ["wh.duckdb", "stage.duckdb", "temp.duckdb", "main"])
+@pytest.mark.parametrize("name", ["wh.duckdb", "stage.duckdb", "temp.duckdb", "main", "O'Brien's trials/w.duckdb"])
 def test_warehouse_file_name_never_collides_with_internal_names(corpus, tmp_path, name):
-    """DuckDB names a database after its file; a warehouse called ``wh.duckdb`` or ``temp.duckdb`` builds,
-    patches and stays up to date like any other."""
+    """DuckDB names a database after its file, and paths go into SQL text: a warehouse called ``wh.duckdb`` or
+    ``temp.duckdb``, or in a folder with a quote in its name, builds, patches and stays up to date like any other."""
     db = tmp_path / name
+    db.parent.mkdir(exist_ok=True)
     first = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert first.documents == 9
     (corpus / "records" / "NCT00002475.xml").unlink()

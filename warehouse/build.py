@@ -47,6 +47,7 @@ from warehouse.merge import (
     sql_fill,
     sql_rank,
 )
+from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, build_frames
 
 #: Fewer documents than this are parsed in the main process (worker start-up would cost more).
@@ -533,7 +534,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         clock = now
 
     con = stage.connect()
-    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute(f"SET temp_directory = {literal(spill)}")
     index, keys = stage.stat_index(), stage.keys()
     n = len(items)
     shas: list[str] = [""] * n
@@ -582,7 +583,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     lap("parse")
 
     con = stage.connect()
-    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute(f"SET temp_directory = {literal(spill)}")
     stage.attach_rows()
     manifest = dict(con.execute("SELECT ck, error FROM docs").fetchall())
     errors = [unreadable[k] if cks[k] is None else manifest[cks[k]] for k in range(n)]
@@ -634,7 +635,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
             schema.create(wcon)
         finally:
             wcon.close()
-        con.execute(f"ATTACH '{tmp}' AS wh")
+        con.execute(f"ATTACH {literal(tmp)} AS wh")
     try:
         _fill_documents(con, patched=patching is not None)
         con.register("_links", links)
@@ -652,7 +653,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     wcon = duckdb.connect(str(tmp))
     try:
         wcon.execute("SET preserve_insertion_order = true")
-        wcon.execute(f"SET temp_directory = '{spill}'")
+        wcon.execute(f"SET temp_directory = {literal(spill)}")
         wcon.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
         derive.run_all(wcon, prefilled=True, patched=patching is not None)
         lap("derive")
@@ -722,7 +723,7 @@ def _start_patch(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, targe
         SELECT coalesce(n.trial_id, o.trial_id) AS trial_id FROM _sigs n FULL JOIN trial_sigs o USING (trial_id)
         WHERE n.sig IS DISTINCT FROM o.sig""")
     shutil.copyfile(target, tmp)
-    con.execute(f"ATTACH '{tmp}' AS wh")
+    con.execute(f"ATTACH {literal(tmp)} AS wh")
     for table in (*TRIAL_TABLES, *CHILD_TABLES):
         con.execute(f'DELETE FROM wh."{table}" WHERE trial_id IN (SELECT trial_id FROM _dirty)')
     for table in ("document_links", "build_info"):

@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover - not POSIX: no cross-build lock
 from ingest.model import TRIAL_FIELDS, ParsedDocument
 from warehouse.discover import InputFile
 from warehouse.record_derive import DERIVED_COLUMNS, derived_rows
+from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, _rows, arm_links, as_text
 
 #: Bump when the staging tables change shape: older caches are discarded.
@@ -276,10 +277,6 @@ def write_segment(directory: Path, tables: dict[str, pa.Table]) -> tuple[pa.Tabl
     return docs.append_column("seg", pa.array([seg] * docs.num_rows, pa.string())), files
 
 
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 # --- the store --------------------------------------------------------------------------------------------------
 
 def location(db_path: Path) -> Path:
@@ -435,7 +432,7 @@ class Stage:
         be the name the build gives the warehouse it writes, e.g. for ``wh.duckdb``)."""
         if self.con is None:
             self.con = duckdb.connect()
-            self.con.execute(f"ATTACH {_quote(self.path)} AS stage")
+            self.con.execute(f"ATTACH {literal(self.path)} AS stage")
             self.con.execute("USE stage")
             self.con.execute("SET preserve_insertion_order = true")
             self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -485,8 +482,8 @@ class Stage:
                 (self.segments / new).mkdir(parents=True)
                 for table in tables:
                     src, dst = self.segments / seg / f"{table}.parquet", self.segments / new / f"{table}.parquet"
-                    con.execute(f"COPY (SELECT * FROM read_parquet({_quote(src)}) WHERE ck IN "
-                                f"(SELECT ck FROM docs WHERE seg = '{seg}')) TO {_quote(dst)} "
+                    con.execute(f"COPY (SELECT * FROM read_parquet({literal(src)}) WHERE ck IN "
+                                f"(SELECT ck FROM docs WHERE seg = '{seg}')) TO {literal(dst)} "
                                 "(FORMAT parquet, COMPRESSION snappy)")
                     n = pq.read_metadata(dst).num_rows
                     if n:
@@ -515,7 +512,7 @@ class Stage:
         for seg, table in con.execute("SELECT seg, tab FROM seg_files ORDER BY seg, tab").fetchall():
             if wanted is None or seg in wanted:
                 (mixed if seg in dirty else clean).setdefault(table, []).append(
-                    _quote(self.segments / seg / f"{table}.parquet"))
+                    literal(self.segments / seg / f"{table}.parquet"))
         dead = con.execute("SELECT seg, ck FROM dead ORDER BY seg, ck").fetchall()
         con.register("_dead_list", pa.table({"dir": pa.array([str(self.segments / g) for g, _ in dead], pa.string()),
                                              "ck": pa.array([c for _, c in dead], pa.string())}))

@@ -41,7 +41,7 @@ def build(inputs: tuple[str, ...], db: str, workers: int | None, cache: bool | N
     """
     try:
         summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet, cache=cache)
-    except (build_mod.BuildError, ValidationError, ViewError, OSError) as exc:
+    except (build_mod.BuildError, ValidationError, ViewError, OSError, duckdb.Error) as exc:
         raise click.ClickException(f"no warehouse was written: {exc}") from None
     if not quiet:
         click.echo(summary.render())

@@ -19,6 +19,7 @@ from warehouse import views as views_mod
 from warehouse.contract import CONTRACT_VERSION, REQUIRED
 from warehouse.query import connect_read_only
 from warehouse.schema import SCHEMA_VERSION
+from warehouse.sql_text import identifier, literal
 
 #: Tables holding personal contact details, exported only on request.
 PERSONAL_TABLES = {"contacts"}
@@ -27,10 +28,6 @@ DICTIONARY_FILES = ("data_dictionary.md", "data_dictionary.json")
 
 class ExportError(Exception):
     """The warehouse cannot be exported as asked (contract tables or catalog views missing)."""
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str]]:
@@ -42,12 +39,11 @@ def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str]]
 def _write(con: duckdb.DuckDBPyConnection, name: str, columns: list[tuple[str, str]], target: Path,
            metadata: dict[str, str]) -> int:
     """Copy one relation, sorted by all its columns, to zstd Parquet; returns its row count."""
-    order = ", ".join(_quote(c) for c, _ in columns)
-    kv = ", ".join(f"{key}: '{value}'" for key, value in metadata.items())
-    path = str(target).replace("'", "''")
-    con.execute(f"COPY (SELECT * FROM {_quote(name)} ORDER BY {order}) TO '{path}' "
+    order = ", ".join(identifier(c) for c, _ in columns)
+    kv = ", ".join(f"{key}: {literal(value)}" for key, value in metadata.items())
+    con.execute(f"COPY (SELECT * FROM {identifier(name)} ORDER BY {order}) TO {literal(target)} "
                 f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})")
-    return con.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {identifier(name)}").fetchone()[0]
 
 
 def _plan(con: duckdb.DuckDBPyConnection, catalog: list[views_mod.View], include_contacts: bool):
