@@ -276,3 +276,30 @@ def test_cache_trouble_never_fails_a_build(tmp_path, monkeypatch, damage):
             holder.kill()
             holder.wait()
     assert summary.documents == 7 and summary.parsed == 7 and summary.notes
+
+
+def test_special_files_links_and_overlapping_inputs(tmp_path):
+    """A FIFO (in a folder, named as an input, or called .zip) and a dangling link are rejected, never read or
+    waited on; a link back to a parent folder is not walked forever; a linked folder is read; a file named by
+    two overlapping inputs is one document."""
+    root = small_corpus(tmp_path / "in")
+    os.mkfifo(root / "pipe.json")
+    os.mkfifo(root / "pipe.zip")
+    os.symlink(tmp_path / "nowhere.json", root / "dangling.json")
+    os.symlink(root, root / "records" / "loop")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(FIXTURES / "ctgov_xml" / "NCT01065844.xml", outside)
+    os.symlink(outside, root / "linked")
+    db = tmp_path / "w.duckdb"
+    started = time.perf_counter()
+    summary = build([str(root), str(root / "pipe.json"), str(root / "records" / ".." / "records")], str(db),
+                    workers=1, quiet=True)
+    assert time.perf_counter() - started < 60
+    docs = dict(query(db, "SELECT path, coalesce(error, status) FROM documents"))
+    assert summary.documents == len(docs) == 11 == summary.ingested + summary.rejected
+    for name in ("pipe.json", "pipe.zip"):
+        assert "not a regular file" in docs[str(root / name)]
+    assert "unreadable" in docs[str(root / "dangling.json")]
+    assert docs[str(root / "linked" / "NCT01065844.xml")] == "ingested"
+    assert not any("loop" in p for p in docs)

@@ -431,9 +431,14 @@ class Stage:
         """The manifest, attached under the fixed name ``stage`` (DuckDB would name it after the file, which could
         be the name the build gives the warehouse it writes, e.g. for ``wh.duckdb``)."""
         if self.con is None:
-            self.con = duckdb.connect()
-            self.con.execute(f"ATTACH {literal(self.path)} AS stage")
-            self.con.execute("USE stage")
+            con = duckdb.connect()
+            try:
+                con.execute(f"ATTACH {literal(self.path)} AS stage")
+                con.execute("USE stage")
+            except BaseException:
+                con.close()
+                raise
+            self.con = con
             self.con.execute("SET preserve_insertion_order = true")
             self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         return self.con

@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import gzip
 import os
+import stat
 import tarfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 #: Refuse to inflate an archive member or .gz file past this size (a decompression bomb guard).
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
@@ -29,13 +29,22 @@ class InputFile:
             if self.path.endswith(".gz") and not self.path.endswith(".tar.gz"):
                 with gzip.open(self.path, "rb") as fh:
                     return _bounded(fh.read(MAX_MEMBER_BYTES + 1), self.path)
-            return Path(self.path).read_bytes()
+            return _read_regular(self.path)
         if zipfile.is_zipfile(self.archive):
             with _open_zip(self.archive).open(self.member) as fh:
                 return _bounded(fh.read(MAX_MEMBER_BYTES + 1), self.path)
         with tarfile.open(self.archive) as tf:
             fh = tf.extractfile(self.member)
             return _bounded(fh.read(MAX_MEMBER_BYTES + 1) if fh else b"", self.path)
+
+
+def _read_regular(path: str) -> bytes:
+    """A plain file's bytes; a FIFO, socket or device is refused (reading one could block the build forever)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"not a regular file (a FIFO, socket or device): {path}")
+        return fh.read()
 
 
 @functools.lru_cache(maxsize=8)
@@ -72,23 +81,40 @@ def _archive_members(path: str) -> Iterator[InputFile]:
         yield InputFile(path=path)
 
 
+def _walk(root: str, seen: set[tuple[int, int]]) -> list[str]:
+    """Every non-hidden file under the folder ``root``, following symbolic links to folders; a folder already in
+    ``seen`` (walked before, by this or an earlier root, e.g. through a link back to a parent) is not entered."""
+    paths: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        st = os.stat(dirpath)
+        if (st.st_dev, st.st_ino) in seen:
+            dirnames[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        paths.extend(os.path.join(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+    return paths
+
+
 def discover(inputs: list[str]) -> list[InputFile]:
-    """Every document under ``inputs`` (files or folders, recursively), sorted by path, hidden files skipped."""
-    found: list[InputFile] = []
+    """Every document under ``inputs`` (files or folders, recursively), sorted by path, hidden files skipped; a
+    file named by two overlapping inputs (``data`` and ``data/x.json``) is one document.
+
+    Anything that is not a folder is a document, so a FIFO or device named as an input, or found in a folder,
+    is accounted for (and rejected when read) rather than skipped.
+    """
+    found: dict[str, InputFile] = {}
+    seen: set[tuple[int, int]] = set()
     for root in inputs:
         if not os.path.exists(root):
             raise FileNotFoundError(f"input path does not exist: {root}")
-        if os.path.isfile(root):
-            paths = [root]
-        else:
-            paths = []
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                paths.extend(os.path.join(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+        root = os.path.normpath(root)
+        paths = _walk(root, seen) if os.path.isdir(root) else [root]
         for path in paths:
-            if _is_archive(path):
-                found.extend(_archive_members(path))
+            if path in found:  # overlapping inputs name the same file once
+                continue
+            if _is_archive(path) and os.path.isfile(path):
+                found.update((m.path, m) for m in _archive_members(path))
             else:
-                found.append(InputFile(path=path))
-    found.sort(key=lambda f: f.path)
-    return found
+                found[path] = InputFile(path=path)
+    return sorted(found.values(), key=lambda f: f.path)
