@@ -283,14 +283,14 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path) -> tuple[lis
         if sha in _CACHED or sha in local:
             metas.append((key, sha, sha, None))
             continue
-        pkey = parse_cache.path_key(sha, item)
-        if pkey in _CACHED or pkey in local:
+        pkey = parse_cache.path_key(sha, item) if _CACHED else None  # (it reads the sidecars: only when needed)
+        if pkey is not None and (pkey in _CACHED or pkey in local):
             metas.append((key, sha, pkey, None))
             continue
         doc = parse_document(item.path, data)
         del data
         bound = parse_cache.is_path_bound(doc)
-        ck = pkey if bound else sha
+        ck = (pkey or parse_cache.path_key(sha, item)) if bound else sha
         parts.append((ck, doc, bound, parse_cache.entry_rows(ck, doc, bound)))
         local.add(ck)
         metas.append((key, sha, ck, None))
