@@ -126,3 +126,35 @@ def test_missing_input_path_is_a_clear_error(tmp_path):
     with pytest.raises(BuildError, match="does not exist"):
         build([str(tmp_path / "nope")], str(tmp_path / "w.duckdb"), quiet=True)
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_file_that_is_not_a_warehouse_is_never_replaced(build_inputs, tmp_path):
+    """A typo in --db must not destroy a record, a folder or someone's own DuckDB database."""
+    from warehouse.build import BuildError
+
+    record = tmp_path / "NCT01420432.json"
+    record.write_bytes((REPO / "tests/fixtures/build/NCT01420432.json").read_bytes())
+    other = tmp_path / "analysis.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE notes AS SELECT 'mine' AS note")
+    con.close()
+    for target, reason in ((record, "not a DuckDB warehouse"), (other, "not a warehouse"), (tmp_path, "folder")):
+        before = target.read_bytes() if target.is_file() else None
+        with pytest.raises(BuildError, match=reason):
+            build([str(build_inputs / "records")], str(target), quiet=True)
+        assert before is None or target.read_bytes() == before
+    db = tmp_path / "w.duckdb"
+    build([str(build_inputs / "records")], str(db), quiet=True)
+    assert build([str(build_inputs / "records")], str(db), quiet=True).trials > 0  # a warehouse is replaced
+
+
+def test_the_warehouse_inside_an_input_folder_is_not_read_as_input(build_inputs, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in (build_inputs / "records").iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    db = folder / "w.duckdb"
+    first = build([str(folder)], str(db), quiet=True)
+    again = build([str(folder)], str(db), quiet=True)
+    assert again.documents == first.documents == len(list((build_inputs / "records").iterdir()))
+    assert not rows(db, "SELECT path FROM documents WHERE path LIKE '%w.duckdb%'")

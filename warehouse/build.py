@@ -483,6 +483,40 @@ def _clean_leftovers(target: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
+#: The first bytes of a DuckDB database file: a checksum (8 bytes), then the magic ``DUCK``.
+_DUCKDB_MAGIC = (8, b"DUCK")
+
+
+def _check_target(target: Path) -> None:
+    """Refuse to replace a file that is not a warehouse: a folder, another kind of file, or a DuckDB database
+    without the warehouse's ``documents`` and ``build_info`` tables (e.g. a typo in ``--db``)."""
+    if target.is_dir():
+        raise BuildError(f"{target} is a folder; --db names the warehouse file to write")
+    try:
+        with open(target, "rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise BuildError(f"cannot read the existing {target}: {exc}") from None
+    offset, magic = _DUCKDB_MAGIC
+    if not head:
+        return  # an empty file holds nothing to lose
+    if head[offset:offset + len(magic)] != magic:
+        raise BuildError(f"refusing to replace {target}: it exists and is not a DuckDB warehouse")
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+    except duckdb.Error:
+        return  # held open by a reader (locked) or damaged: a warehouse being read, or nothing worth keeping
+    try:
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    if not {"documents", "build_info"} <= tables:
+        raise BuildError(f"refusing to replace {target}: it is a DuckDB database but not a warehouse "
+                         "(no documents and build_info tables)")
+
+
 def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, quiet: bool = False,
           cache: bool | None = None) -> BuildSummary:
     """Build the warehouse at ``db_path`` from every document under ``inputs``. Atomic: all or nothing.
@@ -500,6 +534,9 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
         raise BuildError(str(exc)) from None
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
     target = Path(db_path)
+    _check_target(target)
+    own = {os.path.realpath(target), os.path.realpath(f"{target}.wal")}
+    items = [item for item in items if os.path.realpath(item.archive or item.path) not in own]
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(target)
     use_cache = cache if cache is not None else len(items) >= CACHE_MIN_DOCUMENTS
