@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 import unicodedata
 
@@ -33,8 +34,12 @@ def clean_text(value: object) -> str | None:
     'a\\n b'
     >>> clean_text("   ") is None
     True
+    >>> clean_text(float("nan")) is None  # NaN and Infinity (JSON extensions) state nothing
+    True
     """
     if value is None:
+        return None
+    if type(value) is float and not math.isfinite(value):
         return None
     if type(value) is str and "\r" not in value and "\u00a0" not in value:
         return value.strip() or None  # nothing to replace (the common case)

@@ -318,3 +318,11 @@ def test_rebuilt_links_are_always_known_pairs(labels, names, agin, iagl) -> None
     assert how in ("full", "partial", "none", "n/a")
     assert all(0 <= i < len(labels) and 0 <= j < len(names) for i, j in links)
     assert all(labels[i] in iagl or len(labels) == 1 for i, _ in links)
+
+
+def test_nan_and_infinity_state_nothing() -> None:
+    """Python's JSON reader accepts NaN and Infinity; as values they are missing, never the text "nan"."""
+    raw = ('{"StudyFieldsResponse": {"StudyFields": [{"NCTId": ["NCT01234568"], "BriefTitle": [NaN], '
+           '"OfficialTitle": ["A real title"], "EnrollmentCount": [Infinity], "Phase": [-Infinity]}]}}')
+    (rec,) = CtgovClassicJson.parse(raw, "x.json")
+    assert (rec.brief_title, rec.official_title, rec.enrollment, rec.phase) == (None, "A real title", None, None)
