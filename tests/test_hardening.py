@@ -303,3 +303,29 @@ def test_special_files_links_and_overlapping_inputs(tmp_path):
     assert "unreadable" in docs[str(root / "dangling.json")]
     assert docs[str(root / "linked" / "NCT01065844.xml")] == "ingested"
     assert not any("loop" in p for p in docs)
+
+
+@pytest.mark.parametrize("run", ["1" * 100_000, " " * 100_000, "1." * 50_000, " \n" * 50_000,
+                                 "age 18 years and " * 6_000, "1 x 10" * 17_000])
+def test_pathological_text_is_read_in_linear_time(run):
+    """Long runs of digits, blanks or repeated phrases in any text of a record: the derived rows (MSC profile,
+    doses, criteria facts) take seconds, not hours (no regular expression rescans a run from each position)."""
+    import copy
+
+    from ingest.criteria import split_criteria
+    from ingest.dispatch import parse_document
+    from warehouse import record_derive
+
+    (base,) = parse_document(str(CLASSIC), CLASSIC.read_bytes()).records
+    rec = copy.deepcopy(base)
+    for field in ("brief_title", "brief_summary", "detailed_description", "eligibility_criteria"):
+        setattr(rec, field, f"Mesenchymal stem cells {run} cells/kg. " + (getattr(rec, field) or ""))
+    rec.criteria = split_criteria(rec.eligibility_criteria)
+    rec.interventions[0].description = f"MSC dose {run} cells"
+    rec.arms[0].description = f"MSC {run} cells/kg"
+    record_derive._criterion_memo.clear()
+    record_derive._profile_memo.clear()
+    started = time.perf_counter()
+    rows = record_derive.derived_rows(rec)
+    assert time.perf_counter() - started < 15
+    assert rows["s_msc"][0][1] is True  # still read as an MSC trial

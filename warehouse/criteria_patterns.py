@@ -376,6 +376,7 @@ _ENUM = re.compile(
 _TOKEN = re.compile(r"[^\W_]+|\S")  # word-boundary starts: runs of letters/digits and single other characters
 _HAS_DIGIT = re.compile(r"\d")
 _STOP = re.compile(r"[;；。\n]|\.\s|\.$|,\s*(?:and\s+|or\s+)?(?=[A-Za-z]{2,}[^,;]{0,30}[<>≤≥=])")
+_STOP_MARGIN = 200
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -518,7 +519,9 @@ def _to_years(value: float | None, unit: str | None) -> float | None:
 def _scan(text: str, start: int, limit: int, grammar: _Grammar, bare: bool) -> _Bound | None:
     """The first constraint after ``start`` within ``limit`` characters of filler (no digits, no clause break)."""
     end = min(len(text), start + limit + 1)
-    stop = _STOP.search(text, start + 1) if start + 1 < end else None
+    # a clause break starting before ``end``, looked for in a window (not the rest of a long text, per anchor);
+    # the margin lets its lookahead read on past ``end``
+    stop = _STOP.search(text, start + 1, end + _STOP_MARGIN) if start + 1 < end else None
     if stop is not None and stop.start() < end:
         end = stop.start()
     mid_word = 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum()
@@ -961,7 +964,7 @@ def _times_above(text: str, start: int, limit: int) -> _Bound | None:
     m = _TIMES_ABOVE.search(text, start, min(len(text), start + limit + 80))
     if m is None or m.start() - start > limit or _HAS_DIGIT.search(text, start, m.start()):
         return None
-    stop = _STOP.search(text, start + 1)
+    stop = _STOP.search(text, start + 1, m.start() + _STOP_MARGIN)
     v = _number(m.group("v"))
     if v is None or (stop is not None and stop.start() < m.start()):
         return None

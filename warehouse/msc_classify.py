@@ -928,8 +928,7 @@ def find_doses(segs: list[Segment], tiers: tuple[int, ...] = (0, 1, 2, 3, 4)) ->
                 continue
             for sentence in _sentences(seg):
                 other = [d for d in msc_dose.parse_doses(sentence) if d.kind == "other"]
-                counts = re.findall(r"\d[\d.,]*\s*[x*×]\s*10\S*\s*(?:nano[\s-]*)?(?:vesicles|particles|nv|exosomes)",
-                                    sentence, re.I)
+                counts = _PARTICLE_COUNT.findall(sentence)
                 if counts:
                     return {"dose_text": "; ".join(dict.fromkeys(counts))[:500]}, [_evidence(seg, sentence)]
                 strong = [d for d in other if re.search(r"mg|µg|ug|mcg|particle|nv|vial|unit|IU|U$", d.text, re.I)]
@@ -940,6 +939,10 @@ def find_doses(segs: list[Segment], tiers: tuple[int, ...] = (0, 1, 2, 3, 4)) ->
     return {}, []
 
 
+#: "2 x 10^9 vesicles": a count of particles (starting where a number starts, so a long run of digits is not
+#: scanned again from each of its digits)
+_PARTICLE_COUNT = re.compile(r"(?<![\d.,])\d[\d.,]*+\s*[x*×]\s*10\S*\s*"
+                             r"(?:nano[\s-]*)?(?:vesicles|particles|nv|exosomes)", re.I)
 _CELLISH = _rx_words(r"mesench|MSC|stromal|\bcells?\b|stem|exosom|vesicle|secretome|conditioned")
 
 

@@ -9,6 +9,7 @@ twice", "repeated after three months", "single dose", "3 doses"). Neither ever r
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -158,10 +159,12 @@ def _number_patterns(norm: str) -> list[tuple[re.Pattern, bool]]:
 
 def _candidates(norm: str):
     """(start, end, low, high, strong) for every number that may be a cell count; strong = scientific notation."""
-    taken: list[tuple[int, int]] = []
+    starts: list[int] = []  # the spans taken so far, disjoint, sorted by start (so their ends are sorted too)
+    ends: list[int] = []
 
     def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
+        i = bisect.bisect_right(starts, s)
+        return (i == 0 or ends[i - 1] <= s) and (i == len(starts) or e <= starts[i])
 
     for rx, strong in _number_patterns(norm):
         for m in rx.finditer(norm):
@@ -207,7 +210,9 @@ def _candidates(norm: str):
                 lo, hi = hi, lo
             if hi is not None and hi == lo:
                 hi = None
-            taken.append((m.start(), m.end()))
+            i = bisect.bisect_right(starts, m.start())
+            starts.insert(i, m.start())
+            ends.insert(i, m.end())
             yield m.start(), m.end(), lo, hi, strong
 
 
@@ -479,10 +484,13 @@ def split_sentences(text: str) -> list[str]:
     """Sentences and list items of ``text`` (keeps decimals like '1.5' and 'i.v.' together)."""
     if not text:
         return []
+    if _LONG_SPACE.search(text):  # garbage runs of blanks would make the split scan each run again per position
+        text = _LONG_SPACE.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text)
     chunks = _SPLIT.split(text)
     return [c.strip() for c in chunks if c and c.strip()]
 
 
+_LONG_SPACE = re.compile(r"\s{200,}")
 # Splits after ".!?" before a capital or bracket, at ";", newlines, " - " before a capital, and bullets. Written to
 # start with one character class (whitespace, ";" or a bullet) so that ``re`` skips to candidates quickly.
 _SPLIT = re.compile(
