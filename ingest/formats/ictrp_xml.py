@@ -301,7 +301,7 @@ def trial_to_record(el: std_et.Element) -> TrialRecord | None:
     inclusion = _strip_label(tr.first("inclusion_criteria"), "inclusion")
     exclusion = _strip_label(tr.first("exclusion_criteria"), "exclusion")
     if inclusion and not exclusion:
-        parts = re.split(r"(?im)^\s*exclusion\s+criteria\s*:?\s*", inclusion, maxsplit=1)
+        parts = re.split(r"(?im)^[^\S\n]*exclusion\s+criteria\s*:?\s*", inclusion, maxsplit=1)
         if len(parts) == 2:
             inclusion, exclusion = nz.clean_text(parts[0]), nz.clean_text(parts[1])
     sections = []

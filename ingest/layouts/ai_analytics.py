@@ -37,7 +37,7 @@ class AiAnalyticsPage(Parser):
         score = 0.0
         if re.search(r"^## Key facts\s*$", text, re.M):
             score += 0.6
-        if re.search(r"^\s*-\s+\*\*NCT ID:\*\*", text, re.M):
+        if re.search(r"^[^\S\n]*-\s+\*\*NCT ID:\*\*", text, re.M):
             score += 0.2
         if re.search(r"^## (Conditions studied|Interventions)\s*$", text, re.M):
             score += 0.1

@@ -86,7 +86,7 @@ class AnzctrPage(Parser):
     @classmethod
     def detect(cls, text: str, path: str) -> float:
         score = 0.0
-        if re.search(r"^\s*Registration number\s*$", text, re.M):
+        if re.search(r"^[^\S\n]*Registration number\s*$", text, re.M):
             score += 0.25
         score += 0.3 * kit.signals(text, ("Ethics application status", "Titles & IDs"))
         if "Type of registration" in text or "Universal Trial Number (UTN)" in text:

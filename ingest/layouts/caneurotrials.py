@@ -29,7 +29,7 @@ class CaNeuroTrialsPage(Parser):
         if kx.host_in(text, path, ("caneurotrials", "canadianneurotrials")):
             score += 0.6
         if re.search(r"^Brief Summary:", text, re.M) and re.search(r"^Criteria\s*$", text, re.M) and re.search(
-                r"^\s*– ", text, re.M):
+                r"^[^\S\n]*– ", text, re.M):
             score += 0.35
         return min(score, 1.0)
 

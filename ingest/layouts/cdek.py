@@ -39,11 +39,11 @@ class CdekPage(Parser):
     @classmethod
     def detect(cls, text: str, path: str) -> float:
         score = 0.0
-        if re.search(r"^\s*•\s*Study Participants\s*$", text, re.M):
+        if re.search(r"^[^\S\n]*•\s*Study Participants\s*$", text, re.M):
             score += 0.45
-        if re.search(r"^\s*•\s*Study Started\s*$", text, re.M):
+        if re.search(r"^[^\S\n]*•\s*Study Started\s*$", text, re.M):
             score += 0.4
-        if re.search(r"^\s*•\s*(Primary Completion|Study Completion)\s*$", text, re.M):
+        if re.search(r"^[^\S\n]*•\s*(Primary Completion|Study Completion)\s*$", text, re.M):
             score += 0.1
         if kx.host_in(text, path, ("cdek.wustl", "cdek.")):
             score += 0.3

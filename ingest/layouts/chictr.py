@@ -67,7 +67,7 @@ class ChiCtrPage(Parser):
         score = 0.0
         if "注册号" in text:
             score += 0.45
-        if re.search(r"^\s*Registration number:", text, re.M):
+        if re.search(r"^[^\S\n]*Registration number:", text, re.M):
             score += 0.3
         if "Date of Last Refreshed on:" in text or re.search(r"ChiCTR\d{10}", text):
             score += 0.2

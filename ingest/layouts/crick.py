@@ -33,13 +33,13 @@ class CrickPage(Parser):
     @classmethod
     def detect(cls, text: str, path: str) -> float:
         score = 0.0
-        if re.search(r"^Study Type\s*\n\s*(INTERVENTIONAL|OBSERVATIONAL|EXPANDED_ACCESS)\s*$", text, re.M):
+        if re.search(r"^Study Type[^\S\n]*\n\s*(INTERVENTIONAL|OBSERVATIONAL|EXPANDED_ACCESS)\s*$", text, re.M):
             score += 0.35
         if re.search(r"^Purpose\s*$", text, re.M):
             score += 0.2
         if re.search(r"^Time frame:", text, re.M):
             score += 0.25
-        if re.search(r"^Masking\s*\n\s*(NONE|SINGLE|DOUBLE|TRIPLE|QUADRUPLE)\s*$", text, re.M):
+        if re.search(r"^Masking[^\S\n]*\n\s*(NONE|SINGLE|DOUBLE|TRIPLE|QUADRUPLE)\s*$", text, re.M):
             score += 0.1
         if kx.host_in(text, path, ("crick.ai",)):
             score += 0.3

@@ -43,7 +43,7 @@ class CtriPage(Parser):
     @classmethod
     def detect(cls, text: str, path: str) -> float:
         score = 0.0
-        if re.search(r"^\s*CTRI Number\s", text, re.M):
+        if re.search(r"^[^\S\n]*CTRI Number\s", text, re.M):
             score += 0.5
         if "Public Title of Study" in text:
             score += 0.35

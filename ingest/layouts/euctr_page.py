@@ -44,7 +44,7 @@ class EuCtrPage(Parser):
         score = 0.0
         if re.search(r"EudraCT [Nn]umber", text):
             score += 0.45
-        if re.search(r"^\s*Trial protocol\s*$", text, re.M) or "Sponsor's Protocol Code Number:" in text:
+        if re.search(r"^[^\S\n]*Trial protocol\s*$", text, re.M) or "Sponsor's Protocol Code Number:" in text:
             score += 0.35
         if "Global end of trial date" in text or "Clinical Trial Results:" in text or "A. PROTOCOL" in text:
             score += 0.15

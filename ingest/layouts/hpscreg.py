@@ -37,11 +37,11 @@ class HpscregPage(Parser):
     @classmethod
     def detect(cls, text: str, path: str) -> float:
         score = 0.0
-        if re.search(r"^\s*Administrative Information\s*$", text, re.M):
+        if re.search(r"^[^\S\n]*Administrative Information\s*$", text, re.M):
             score += 0.4
-        if re.search(r"^\s*Clinical trials phase\b", text, re.M):
+        if re.search(r"^[^\S\n]*Clinical trials phase\b", text, re.M):
             score += 0.4
-        if "ICTRP weblink" in text or re.search(r"^\s*Clinical feature\s*$", text, re.M):
+        if "ICTRP weblink" in text or re.search(r"^[^\S\n]*Clinical feature\s*$", text, re.M):
             score += 0.15
         if kx.host_in(text, path, ("hpscreg",)):
             score += 0.3

@@ -29,7 +29,7 @@ class KnowCancerPage(Parser):
     @classmethod
     def detect(cls, text: str, path: str) -> float:
         score = 0.0
-        if re.search(r"^\s*Name\s*\|\s*Location\s*\|", text, re.M):
+        if re.search(r"^[^\S\n]*Name\s*\|\s*Location\s*\|", text, re.M):
             score += 0.35
         if re.search(r"^NCT\d{8}\s*$", text, re.M) and re.search(r"^Allocation:.*Intervention Model:", text, re.M):
             score += 0.35

@@ -35,9 +35,9 @@ class MayoPage(Parser):
         score = 0.0
         if "Sponsor Protocol Number:" in text:
             score += 0.5
-        if re.search(r"^\s*Site IRB\b", text, re.M):
+        if re.search(r"^[^\S\n]*Site IRB\b", text, re.M):
             score += 0.3
-        if re.search(r"^\s*Study IDs\s*$", text, re.M):
+        if re.search(r"^[^\S\n]*Study IDs\s*$", text, re.M):
             score += 0.15
         if kx.host_in(text, path, ("mayo.edu", "mayoclinic")):
             score += 0.3

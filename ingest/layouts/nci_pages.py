@@ -33,11 +33,11 @@ class NciPage(Parser):
     @classmethod
     def detect(cls, text: str, path: str) -> float:
         score = 0.0
-        if re.search(r"^\s*Trial Status:\s*[a-z]", text, re.M):
+        if re.search(r"^[^\S\n]*Trial Status:\s*[a-z]", text, re.M):
             score += 0.6
         if "Participant Eligibility" in text:
             score += 0.2
-        if re.search(r"^\s*Study ID:\s*STU\s?\d", text, re.M):
+        if re.search(r"^[^\S\n]*Study ID:\s*STU\s?\d", text, re.M):
             score += 0.3
         if kx.host_in(text, path, ("cancer.gov", "childrens.com", "childrenshealth")):
             score += 0.3

@@ -37,7 +37,7 @@ class StrokeCenterPage(Parser):
         score = 0.0
         if "Trial Stopped:" in text:
             score += 0.4
-        if re.search(r"^\s*[-•*]?\s*Endpoint:", text, re.M):
+        if re.search(r"^[^\S\n]*+(?:[-•*]\s*)?Endpoint:", text, re.M):
             score += 0.3
         if re.search(r"ARM \d+: Kind:", text) or "Type Measure Time Frame Safety Issue" in text:
             score += 0.25
