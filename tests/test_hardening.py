@@ -329,3 +329,19 @@ def test_pathological_text_is_read_in_linear_time(run):
     rows = record_derive.derived_rows(rec)
     assert time.perf_counter() - started < 15
     assert rows["s_msc"][0][1] is True  # still read as an MSC trial
+
+
+@pytest.mark.parametrize("page", ["crick.txt", "anzctr.txt", "psoriasis_org.txt", "stroke_center.txt"])
+@pytest.mark.parametrize("run", ["\n" * 100_000, " " * 100_000, "\t" * 100_000])
+def test_pathological_page_is_detected_and_parsed_in_linear_time(page, run):
+    """A run of blank lines or blanks in a page: every layout's detector and the chosen parser finish in well
+    under a second (patterns anchored at line starts no longer cross lines)."""
+    from ingest.dispatch import parse_document
+
+    lines = (FIXTURES / "pages_synthetic" / page).read_text(encoding="utf-8").split("\n")
+    half = len(lines) // 2
+    text = "\n".join([*lines[:half], run, *lines[half:]])
+    started = time.perf_counter()
+    doc = parse_document(page, text.encode("utf-8"))
+    assert time.perf_counter() - started < 5
+    assert doc.error is None and doc.records
