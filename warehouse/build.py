@@ -483,10 +483,6 @@ def _clean_leftovers(target: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-#: The first bytes of a DuckDB database file: a checksum (8 bytes), then the magic ``DUCK``.
-_DUCKDB_MAGIC = (8, b"DUCK")
-
-
 def _check_target(target: Path) -> None:
     """Refuse to replace a file that is not a warehouse: a folder, another kind of file, or a DuckDB database
     without the warehouse's ``documents`` and ``build_info`` tables (e.g. a typo in ``--db``)."""
@@ -499,10 +495,9 @@ def _check_target(target: Path) -> None:
         return
     except OSError as exc:
         raise BuildError(f"cannot read the existing {target}: {exc}") from None
-    offset, magic = _DUCKDB_MAGIC
     if not head:
         return  # an empty file holds nothing to lose
-    if head[offset:offset + len(magic)] != magic:
+    if head[8:12] != b"DUCK":  # a DuckDB file starts with a checksum (8 bytes), then this magic
         raise BuildError(f"refusing to replace {target}: it exists and is not a DuckDB warehouse")
     try:
         con = duckdb.connect(str(target), read_only=True)
