@@ -44,9 +44,10 @@ def detect(text: str, path: str) -> tuple[type[Parser] | None, float]:
     return chosen, (best[0] if best else 0.0)
 
 
-def parse_document(path: str, data: bytes) -> ParsedDocument:
-    """Parse one document's bytes. Every failure becomes ``error`` on the result, never an exception."""
-    doc = ParsedDocument(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+def parse_document(path: str, data: bytes, sha256: str | None = None) -> ParsedDocument:
+    """Parse one document's bytes (``sha256``: their hex digest, when the caller has it already). Every failure
+    becomes ``error`` on the result, never an exception."""
+    doc = ParsedDocument(path=path, sha256=sha256 or hashlib.sha256(data).hexdigest(), size=len(data))
     try:
         text, encoding = decode(data)
         if encoding != "utf-8":

@@ -303,3 +303,33 @@ def test_random_json_only_raises_parse_error(value: object) -> None:
     _safe(json.dumps({"protocolSection": value}))
     _safe(json.dumps([{"protocolSection": {"identificationModule": value, "armsInterventionsModule": value,
                                            "contactsLocationsModule": value}}]))
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(_JSON_VALUES, st.booleans())
+def test_fast_json_reads_what_the_standard_reader_reads(value, ascii_only) -> None:
+    from ingest.formats.ctgov_v2_json import _parse_json
+
+    raw = json.dumps(value, ensure_ascii=ascii_only)
+    assert _parse_json(raw) == json.loads(raw)
+
+
+@pytest.mark.parametrize("raw", ['{"a": NaN}', "[Infinity, -Infinity]", '"\\ud800"', "[1e400]",
+                                 '{"a": 1, "a": 2}', "[-0.0, 1.0000000000000002]"])
+def test_fast_json_falls_back_to_the_standard_reader(raw) -> None:
+    from ingest.formats.ctgov_v2_json import _parse_json
+
+    assert repr(_parse_json(raw)) == repr(json.loads(raw))
+
+
+def test_fast_json_errors_are_the_standard_readers() -> None:
+    from ingest.formats.ctgov_v2_json import _parse_json
+
+    with pytest.raises(json.JSONDecodeError, match="Expecting"):
+        _parse_json('{"a": ')

@@ -37,6 +37,7 @@ from ingest.model import ParsedDocument
 from warehouse import cache as parse_cache
 from warehouse import derive, identity, record_derive, schema
 from warehouse.discover import InputFile, _open_zip, discover
+from warehouse.file_copy import BackgroundCopy
 from warehouse.merge import (
     SQL_SIGNATURES,
     TRIAL_TABLES,
@@ -287,7 +288,7 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path) -> tuple[lis
         if pkey is not None and (pkey in _CACHED or pkey in local):
             metas.append((key, sha, pkey, None))
             continue
-        doc = parse_document(item.path, data)
+        doc = parse_document(item.path, data, sha)
         del data
         bound = parse_cache.is_path_bound(doc)
         ck = (pkey or parse_cache.path_key(sha, item)) if bound else sha
@@ -463,6 +464,27 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
         ("linked", pa.bool_())]))
 
 
+def _without_own_files(items: list[InputFile], target: Path) -> tuple[list[InputFile], list[os.stat_result | None]]:
+    """The inputs less the warehouse itself and its write-ahead log (a warehouse inside its input folder), with
+    the status of each file (one ``stat`` per file: compared by device and inode, so links are caught too)."""
+    own = set()
+    for path in (target, target.with_name(target.name + ".wal")):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        own.add((st.st_dev, st.st_ino))
+    kept: list[InputFile] = []
+    stats: list[os.stat_result | None] = []
+    for item in items:
+        st = parse_cache.file_stat(item)
+        if st is not None and (st.st_dev, st.st_ino) in own:
+            continue
+        kept.append(item)
+        stats.append(st)
+    return kept, stats
+
+
 def _clean_leftovers(target: Path) -> None:
     """Remove temporary files of earlier builds of ``target`` whose process is gone (killed builds)."""
     for pattern in (f".{target.name}.building-*", f".{target.name}.staging-*", f".{target.name}.spill-*"):
@@ -530,8 +552,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
     target = Path(db_path)
     _check_target(target)
-    own = {os.path.realpath(target), os.path.realpath(f"{target}.wal")}
-    items = [item for item in items if os.path.realpath(item.archive or item.path) not in own]
+    items, stats = _without_own_files(items, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(target)
     use_cache = cache if cache is not None else len(items) >= CACHE_MIN_DOCUMENTS
@@ -541,7 +562,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
                                    target.with_name(f".{target.name}.staging-{os.getpid()}"))
     _remove(tmp)
     try:
-        summary = _build(items, inputs, stage, target, tmp, spill, workers, quiet)
+        summary = _build(items, stats, inputs, stage, target, tmp, spill, workers, quiet)
     except BaseException:
         _remove(tmp)
         raise
@@ -554,8 +575,8 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     return summary
 
 
-def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, target: Path, tmp: Path,
-           spill: Path, workers: int, quiet: bool) -> BuildSummary:
+def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: list[str], stage: parse_cache.Stage,
+           target: Path, tmp: Path, spill: Path, workers: int, quiet: bool) -> BuildSummary:
     clock = time.perf_counter()
     phases: dict[str, float] = {}
 
@@ -575,7 +596,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
     sigs: list[str | None] = [None] * n
     todo: list[tuple[int, InputFile]] = []
     for k, item in enumerate(items):
-        sigs[k] = parse_cache.signature(item)
+        sigs[k] = parse_cache.signature(stats[k])
         known = index.get(item.path)
         if sigs[k] is not None and known is not None and known[0] == sigs[k]:
             sha = known[1]
@@ -584,7 +605,7 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
                 shas[k], cks[k] = sha, ck
                 continue
         todo.append((k, item))
-    del index
+    del index, stats
     lap("plan")
 
     global _CACHED
@@ -643,62 +664,69 @@ def _build(items: list[InputFile], inputs: list[str], stage: parse_cache.Stage, 
         current.phases = phases
         return current
 
-    policy = load_policy()
-    links = _identity(con, doc_ids, policy)
-    lap("identity")
-    ranker = Ranker(policy)
-    formats = [f for (f,) in con.execute("SELECT DISTINCT d.format FROM _cur c JOIN docs d USING (ck) "
-                                         "WHERE c.ingested AND d.format IS NOT NULL").fetchall()]
-    con.register("_tier_rows", pa.table({"format": pa.array(formats, pa.string()),
-                                         "tier": pa.array([ranker.tier_of(f) for f in formats], pa.int32())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _tiers AS SELECT * FROM _tier_rows")
-    con.unregister("_tier_rows")
+    # a patch starts from a copy of the installed warehouse, made while identity and ranking run
+    copy = BackgroundCopy(target, tmp) if _installed_id(stage, target, code) is not None else None
+    try:
+        policy = load_policy()
+        links = _identity(con, doc_ids, policy)
+        lap("identity")
+        ranker = Ranker(policy)
+        formats = [f for (f,) in con.execute("SELECT DISTINCT d.format FROM _cur c JOIN docs d USING (ck) "
+                                             "WHERE c.ingested AND d.format IS NOT NULL").fetchall()]
+        con.register("_tier_rows", pa.table({"format": pa.array(formats, pa.string()),
+                                             "tier": pa.array([ranker.tier_of(f) for f in formats], pa.int32())}))
+        con.execute("CREATE OR REPLACE TEMP TABLE _tiers AS SELECT * FROM _tier_rows")
+        con.unregister("_tier_rows")
 
-    con.execute(sql_rank(policy))
-    con.execute(SQL_SIGNATURES)
-    lap("rank")
-    patching = _start_patch(con, stage, target, tmp, code)
-    if patching is not None:  # only the changed trials are merged: read only the segments holding their records
-        segs = con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall()
-        stage.attach_rows(s for (s,) in segs)
-    else:
+        con.execute(sql_rank(policy))
+        con.execute(SQL_SIGNATURES)
+        lap("rank")
+        patching = _start_patch(con, copy, tmp)
+        if patching is not None:  # only the changed trials are merged: read only the segments holding their records
+            segs = con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall()
+            stage.attach_rows(s for (s,) in segs)
+        else:
+            wcon = duckdb.connect(str(tmp))
+            try:
+                schema.create(wcon)
+            finally:
+                wcon.close()
+            con.execute(f"ATTACH {literal(tmp)} AS wh")
+        try:
+            _fill_documents(con, patched=patching is not None)
+            con.register("_links", links)
+            con.execute("INSERT INTO wh.document_links BY NAME SELECT * FROM _links")
+            con.unregister("_links")
+            sql_fill(con, policy)
+            lap("merge")
+            con.execute("CHECKPOINT wh")
+        finally:
+            con.execute("DETACH wh")
+        for t in ("_cur", "_map", "_tiers", "_dirty"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        lap("checkpoint")
+
         wcon = duckdb.connect(str(tmp))
         try:
-            schema.create(wcon)
+            wcon.execute("SET preserve_insertion_order = true")
+            wcon.execute(f"SET temp_directory = {literal(spill)}")
+            wcon.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
+            derive.run_all(wcon, prefilled=True, patched=patching is not None)
+            lap("derive")
+            schema.record_build_info(wcon, inputs_fingerprint=_fingerprint_shas(shas), build_id=build_id)
+            schema.validate(wcon, expected_documents=n)
+            summary = _summarize(wcon)
+            wcon.execute("CHECKPOINT")
         finally:
             wcon.close()
-        con.execute(f"ATTACH {literal(tmp)} AS wh")
-    try:
-        _fill_documents(con, patched=patching is not None)
-        con.register("_links", links)
-        con.execute("INSERT INTO wh.document_links BY NAME SELECT * FROM _links")
-        con.unregister("_links")
-        sql_fill(con, policy)
-        lap("merge")
-        con.execute("CHECKPOINT wh")
-    finally:
-        con.execute("DETACH wh")
-    for t in ("_cur", "_map", "_tiers", "_dirty"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
-    lap("checkpoint")
+        _remove(target.with_name(target.name + ".wal"))
+        os.replace(tmp, target)
+        lap("validate+install")
 
-    wcon = duckdb.connect(str(tmp))
-    try:
-        wcon.execute("SET preserve_insertion_order = true")
-        wcon.execute(f"SET temp_directory = {literal(spill)}")
-        wcon.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
-        derive.run_all(wcon, prefilled=True, patched=patching is not None)
-        lap("derive")
-        schema.record_build_info(wcon, inputs_fingerprint=_fingerprint_shas(shas), build_id=build_id)
-        schema.validate(wcon, expected_documents=n)
-        summary = _summarize(wcon)
-        wcon.execute("CHECKPOINT")
-    finally:
-        wcon.close()
-    _remove(target.with_name(target.name + ".wal"))
-    os.replace(tmp, target)
-    lap("validate+install")
-
+    except BaseException:
+        if copy is not None:
+            copy.cancel()
+        raise
     summary.parsed = batcher.parsed
     summary.reused = _reused(n, todo, cks, batcher.parsed)
     if stage.persistent:
@@ -738,23 +766,23 @@ def _fill_documents(con: duckdb.DuckDBPyConnection, patched: bool) -> None:
     con.execute("DROP TABLE _docs_gone")
 
 
-def _start_patch(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, target: Path, tmp: Path,
-                 code: str) -> int | None:
+def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tmp: Path) -> int | None:
     """Start the new warehouse as a copy of the previous one, less the trials whose records changed.
 
     Only when the previous warehouse is the one this cache last installed (same build id), built by the same
-    code, and complete on disk (no write-ahead log). Trials whose signature (``_sigs``) differs, appeared or
-    disappeared are deleted from the copy and ``_src`` keeps only theirs, so the merge re-creates exactly them;
-    documents are updated where they differ and page links rewritten whole. Returns the number of changed
-    trials, or None (full build): the result equals a full build's rows (the order of rows may differ).
+    code, and complete on disk (no write-ahead log): then ``copy`` is copying it to ``tmp``. Trials whose
+    signature (``_sigs``) differs, appeared or disappeared are deleted from the copy and ``_src`` keeps only
+    theirs, so the merge re-creates exactly them; documents are updated where they differ and page links
+    rewritten whole. Returns the number of changed trials, or None (full build): the result equals a full
+    build's rows (the order of rows may differ).
     """
-    if _installed_id(stage, target, code) is None:
+    if copy is None:
         return None
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _dirty AS
         SELECT coalesce(n.trial_id, o.trial_id) AS trial_id FROM _sigs n FULL JOIN trial_sigs o USING (trial_id)
         WHERE n.sig IS DISTINCT FROM o.sig""")
-    shutil.copyfile(target, tmp)
+    copy.wait()
     con.execute(f"ATTACH {literal(tmp)} AS wh")
     for table in (*TRIAL_TABLES, *CHILD_TABLES):
         con.execute(f'DELETE FROM wh."{table}" WHERE trial_id IN (SELECT trial_id FROM _dirty)')

@@ -156,11 +156,17 @@ def path_key(sha: str, item: InputFile) -> str:
     return "p:" + h.hexdigest()
 
 
-def signature(item: InputFile) -> str | None:
-    """Size, times and inode of the file holding ``item``: unchanged signature → unchanged bytes."""
+def file_stat(item: InputFile) -> os.stat_result | None:
+    """The status of the file holding ``item`` (None when it cannot be read)."""
     try:
-        st = os.stat(item.archive or item.path)
+        return os.stat(item.archive or item.path)
     except OSError:
+        return None
+
+
+def signature(st: os.stat_result | None) -> str | None:
+    """Size, times and inode of a file (see :func:`file_stat`): unchanged signature → unchanged bytes."""
+    if st is None:
         return None
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 

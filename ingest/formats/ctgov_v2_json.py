@@ -12,6 +12,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 from ingest.base import Parser
 from ingest.errors import ParseError
 from ingest.ids import ID_PATTERNS, canonical
@@ -159,6 +161,16 @@ def peek_json(raw: str) -> Any:
     return _loads(raw, keep=True)
 
 
+def _parse_json(raw: str) -> Any:
+    """Parsed JSON: by ``orjson`` (about twice as fast), else by ``json``, which also reads what ``orjson`` refuses
+    (NaN, a byte-order mark, lone surrogates, numbers beyond a double) and words the errors. (``orjson`` reads an
+    integer beyond 64 bits as a float: no trial field holds one.)"""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
 def _loads(raw: str, keep: bool) -> Any:
     global _PEEKED
     peeked = _PEEKED
@@ -167,7 +179,7 @@ def _loads(raw: str, keep: bool) -> Any:
             _PEEKED = None
         return peeked[1]
     _PEEKED = None
-    data = json.loads(raw)
+    data = _parse_json(raw)
     if keep:
         _PEEKED = (raw, data)
     return data
