@@ -52,6 +52,23 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
+def cache_state(db: Path) -> dict[str, list[tuple]]:
+    """The cache's file signatures and trial signatures (what the next build compares against), sorted."""
+    con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("stat", "trial_sigs")}
+    finally:
+        con.close()
+
+
+def assert_cache_as_if_built_fresh(root: Path, db: Path, tmp_path: Path) -> None:
+    """The signatures a chain of incremental builds recorded equal those of one build from scratch."""
+    fresh = tmp_path / "fresh-cache" / "w.duckdb"
+    build([str(root)], str(fresh), workers=1, quiet=True, cache=True)
+    got, want = cache_state(db), cache_state(fresh)
+    assert got["stat"] and got == want
+
+
 def test_sql_merge_gives_the_rows_of_the_python_merge(tmp_path):
     """Same rows, on records that disagree (cross-format), lists, CSV and pages."""
     root = tmp_path / "mixed"
@@ -102,6 +119,7 @@ def test_rebuild_parses_only_what_changed_and_equals_a_full_build(corpus, tmp_pa
         assert con.execute("SELECT count(*) FROM docs").fetchone()[0] == 9
     finally:
         con.close()
+    assert_cache_as_if_built_fresh(corpus, db, tmp_path)
 
 
 def test_up_to_date_warehouse_is_left_as_it_is(corpus, tmp_path):
@@ -300,6 +318,7 @@ def test_patched_warehouse_equals_a_full_build_with_derived_tables(tmp_path):
     finally:
         con.close()
     assert row == (2e6, "intravenous", 3)
+    assert_cache_as_if_built_fresh(root, db, tmp_path)
 
 
 @pytest.mark.parametrize("name", ["wh.duckdb", "stage.duckdb", "temp.duckdb", "main", "O'Brien's trials/w.duckdb"])

@@ -377,13 +377,15 @@ def _assign_ids(paths: list[str], shas: list[str], errors: list[str | None]) -> 
         elif sha and not errors[i]:
             first_path[sha] = path
     ids = [sha[:16] if sha else "unreadable" for sha in shas]
-    counts: dict[str, int] = {}
+    holders: dict[str, list[int]] = {}
+    for i, doc_id in enumerate(ids):
+        holders.setdefault(doc_id, []).append(i)
     unique = list(ids)
-    for i in sorted(range(len(ids)), key=lambda i: (ids[i], errors[i] is not None, paths[i])):
-        n = counts.get(ids[i], 0)
-        counts[ids[i]] = n + 1
-        if n:
-            unique[i] = f"{ids[i]}-{n + 1}"
+    for same in holders.values():
+        if len(same) > 1:
+            same.sort(key=lambda i: (errors[i] is not None, paths[i]))
+            for n, i in enumerate(same[1:], start=2):
+                unique[i] = f"{ids[i]}-{n}"
     return unique, errors
 
 
@@ -403,7 +405,7 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
     naming: dict[tuple[int, int], tuple[str, list[tuple[str, str]]]] = {}
     for key, rec, tid, value, kind in con.execute(
         "SELECT c.doc_key, i.rec, x.trial_id, i.id_value, i.id_type FROM _cur c JOIN s_identifiers i USING (ck) "
-        "JOIN records x ON x.ck = i.ck AND x.rec = i.rec "
+        "JOIN _recs x ON x.ck = i.ck AND x.rec = i.rec "
         "WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-') "
         "AND (list_contains(?, i.id_type) OR starts_with(i.id_type, 'registry')) "
         "ORDER BY c.doc_key, i.rec, i.idx", [sorted(identity.LINKING_ID_TYPES)]
@@ -413,16 +415,15 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
     del naming
     touched = sorted({tid for tid, _ in links} | {other for _, named in links for other, _ in named})
     con.register("_touched", pa.table({"trial_id": pa.array(touched, pa.string())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _own AS SELECT DISTINCT x.trial_id FROM _cur c JOIN records x "
-                "USING (ck) WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-')")
+    con.execute("CREATE OR REPLACE TEMP TABLE _own AS SELECT DISTINCT trial_id FROM _recs "
+                "WHERE NOT starts_with(trial_id, 'DOC-')")
     linked_own = [t for (t,) in con.execute("SELECT trial_id FROM _own SEMI JOIN _touched USING (trial_id)")
                   .fetchall()]
     mapping = identity.resolve_ids(linked_own, links, policy.get("id_preference", []))
     del links, linked_own
     light: dict[tuple[int, int], _Light] = {}
     found: dict[str, identity.DocLink] = {}
-    if con.execute("SELECT count(*) FROM _cur c JOIN records x USING (ck) "
-                   "WHERE c.ingested AND starts_with(x.trial_id, 'DOC-')").fetchall()[0][0]:
+    if con.execute("SELECT count(*) FROM _recs WHERE starts_with(trial_id, 'DOC-')").fetchall()[0][0]:
         for (tid,) in con.execute("SELECT trial_id FROM _own ANTI JOIN _touched USING (trial_id)").fetchall():
             mapping[tid] = tid
         for key, rec, tid, bt, ot, bs in con.execute(
@@ -605,6 +606,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
                 shas[k], cks[k] = sha, ck
                 continue
         todo.append((k, item))
+    stat_change = parse_cache.StatChange(dropped=set(index).difference(item.path for item in items))
     del index, stats
     lap("plan")
 
@@ -654,10 +656,11 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
     code = parse_cache.code_fingerprint()
     build_id = con.execute("SELECT md5(? || string_agg(concat_ws(chr(31), path, ck, doc_id, error), chr(30) "
                            "ORDER BY doc_key)) FROM _cur", [code]).fetchone()[0][:16]
-    stat_rows = [(items[k].path, sigs[k], shas[k]) for k in range(n) if sigs[k] and cks[k] is not None]
+    stat_change.dropped.update(item.path for _, item in todo)
+    stat_change.added = [(item.path, sigs[k], shas[k]) for k, item in todo if sigs[k] and cks[k] is not None]
     current = _installed(stage, target, build_id, code)
     if current is not None:  # the installed warehouse was built from exactly these documents by this code
-        stage.finish_stat(stat_rows)
+        stage.finish_stat(stat_change)
         current.parsed, current.reused = batcher.parsed, _reused(n, todo, cks, batcher.parsed)
         current.notes.append("the warehouse is up to date: nothing to merge")
         lap("check")
@@ -668,6 +671,10 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
     copy = BackgroundCopy(target, tmp) if _installed_id(stage, target, code) is not None else None
     try:
         policy = load_policy()
+        # what identity and ranking read of every record, copied once out of the segments
+        dates = "".join(f', "{t}"' for t in policy.get("typed_fields", {}).values())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _recs AS SELECT ck, rec, trial_id, last_update_date{dates} "
+                    "FROM records WHERE ck IN (SELECT ck FROM _cur WHERE ingested)")
         links = _identity(con, doc_ids, policy)
         lap("identity")
         ranker = Ranker(policy)
@@ -678,7 +685,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
         con.execute("CREATE OR REPLACE TEMP TABLE _tiers AS SELECT * FROM _tier_rows")
         con.unregister("_tier_rows")
 
-        con.execute(sql_rank(policy))
+        con.execute(sql_rank(policy, records="_recs"))
         con.execute(SQL_SIGNATURES)
         lap("rank")
         patching = _start_patch(con, copy, tmp)
@@ -702,7 +709,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
             con.execute("CHECKPOINT wh")
         finally:
             con.execute("DETACH wh")
-        for t in ("_cur", "_map", "_tiers", "_dirty"):
+        for t in ("_cur", "_recs", "_map", "_tiers"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         lap("checkpoint")
 
@@ -731,7 +738,8 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
     summary.reused = _reused(n, todo, cks, batcher.parsed)
     if stage.persistent:
         try:
-            stage.finish([c for c in cks if c is not None], stat_rows, build=(build_id, code))
+            stage.finish([c for c in cks if c is not None], stat_change, build=(build_id, code),
+                         patched=patching is not None)
         except duckdb.Error as exc:
             stage.note = f"parse cache not updated: {exc}"
     if patching is not None:

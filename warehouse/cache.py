@@ -22,6 +22,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -154,6 +155,15 @@ def path_key(sha: str, item: InputFile) -> str:
             except OSError:
                 continue
     return "p:" + h.hexdigest()
+
+
+@dataclass(slots=True)
+class StatChange:
+    """How the recorded file signatures change: the paths whose rows go (files gone, changed or unreadable) and
+    the (path, signature, sha256) rows of the files read anew."""
+
+    dropped: set[str] = field(default_factory=set)
+    added: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def file_stat(item: InputFile) -> os.stat_result | None:
@@ -550,17 +560,23 @@ class Stage:
             "SELECT key, value FROM meta WHERE key IN ('build_id', 'code_fingerprint')").fetchall())
         return rows.get("build_id"), rows.get("code_fingerprint")
 
-    def finish(self, keep_keys: list[str], stat_rows: list[tuple[str, str, str]],
-               build: tuple[str, str] | None = None) -> None:
-        """After a successful build: drop entries the build did not use, record the file signatures and, with
-        ``build`` = (build id, code fingerprint), the trial signatures in ``_sigs`` that a later build may patch
-        from."""
+    def finish(self, keep_keys: list[str], stat_change: StatChange, build: tuple[str, str] | None = None,
+               patched: bool = False) -> None:
+        """After a successful build: drop entries the build did not use, update the file signatures and, with
+        ``build`` = (build id, code fingerprint), record the trial signatures in ``_sigs`` that a later build may
+        patch from (``patched``: only those of the trials in ``_dirty`` changed since the last build)."""
         con = self.connect()
         con.execute("BEGIN")
         con.execute("DELETE FROM meta WHERE key IN ('build_id', 'code_fingerprint')")
-        con.execute("DELETE FROM trial_sigs")
+        if patched and build is not None:
+            con.execute("DELETE FROM trial_sigs WHERE trial_id IN (SELECT trial_id FROM _dirty)")
+            con.execute("INSERT INTO trial_sigs SELECT trial_id, sig FROM _sigs "
+                        "WHERE trial_id IN (SELECT trial_id FROM _dirty) ORDER BY trial_id")
+        else:
+            con.execute("DELETE FROM trial_sigs")
+            if build is not None:
+                con.execute("INSERT INTO trial_sigs SELECT trial_id, sig FROM _sigs ORDER BY trial_id")
         if build is not None:
-            con.execute("INSERT INTO trial_sigs SELECT trial_id, sig FROM _sigs ORDER BY trial_id")
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("build_id", build[0]), ("code_fingerprint", build[1])])
         con.execute("COMMIT")
         con.register("_keep", pa.table({"ck": pa.array(sorted(set(keep_keys)), pa.string())}))
@@ -574,19 +590,23 @@ class Stage:
             SELECT seg FROM (SELECT seg, sum(n_rows) AS n FROM dead GROUP BY seg) d
             LEFT JOIN (SELECT seg, sum(n_rows) AS n, count(*) AS k FROM docs GROUP BY seg) l USING (seg)
             WHERE l.k IS NULL OR d.n > coalesce(l.n, 0)""").fetchall())
-        self.finish_stat(stat_rows)
+        self.finish_stat(stat_change)
 
-    def finish_stat(self, stat_rows: list[tuple[str, str, str]]) -> None:
-        """Record the (path, signature, sha256) of every file read, replacing the previous build's."""
+    def finish_stat(self, change: StatChange) -> None:
+        """Update the (path, signature, sha256) rows of the files read: the rows of ``change.dropped`` paths are
+        removed, ``change.added`` rows inserted (the other files were found unchanged)."""
         con = self.connect()
-        stat = pa.table({"path": pa.array([r[0] for r in stat_rows], pa.string()),
-                         "signature": pa.array([r[1] for r in stat_rows], pa.string()),
-                         "sha256": pa.array([r[2] for r in stat_rows], pa.string())})
         con.execute("BEGIN")
-        con.execute("DELETE FROM stat")
-        con.register("_stat", stat)
-        con.execute("INSERT INTO stat SELECT * FROM _stat")
-        con.unregister("_stat")
+        if change.dropped:
+            con.register("_gone", pa.table({"path": pa.array(sorted(change.dropped), pa.string())}))
+            con.execute("DELETE FROM stat WHERE path IN (SELECT path FROM _gone)")
+            con.unregister("_gone")
+        if change.added:
+            con.register("_stat", pa.table({"path": pa.array([r[0] for r in change.added], pa.string()),
+                                            "signature": pa.array([r[1] for r in change.added], pa.string()),
+                                            "sha256": pa.array([r[2] for r in change.added], pa.string())}))
+            con.execute("INSERT INTO stat SELECT * FROM _stat")
+            con.unregister("_stat")
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
 

@@ -199,9 +199,10 @@ def _reason(precedence: list[str], b: str = "w.b", u: str = "u.u", n: str = "w.n
             "ELSE 'only document stating it' END) " + " ".join(whens) + " ELSE 'tie: first by path' END")
 
 
-def sql_rank(policy: dict) -> str:
+def sql_rank(policy: dict, records: str = "records") -> str:
     """``_src``: one row per (ingested document, record) with its trial and its rank (r, and r_<field> for
-    typed fields), exactly the order of :meth:`Ranker.key` (ties: document order, then record order)."""
+    typed fields), exactly the order of :meth:`Ranker.key` (ties: document order, then record order); the
+    records' trial ids, update dates and date types are read from the table ``records``."""
     precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
     typed = policy.get("typed_fields", {})
     est = ", ".join(f'x."{tf}" IS DISTINCT FROM \'ACTUAL\' AS "est_{f}"' for f, tf in typed.items())
@@ -214,7 +215,7 @@ def sql_rank(policy: dict) -> str:
           FROM (
             SELECT c.doc_key, c.doc_id, c.path, d.format, d.layout, x.ck, x.rec, x.trial_id AS source_trial_id,
                    m.trial_id, t.tier, x.last_update_date AS lud{", " + est if est else ""}
-            FROM _cur c JOIN docs d USING (ck) JOIN records x USING (ck)
+            FROM _cur c JOIN docs d USING (ck) JOIN {records} x USING (ck)
             JOIN _map m ON m.source_trial_id = x.trial_id JOIN _tiers t ON t.format = d.format
             WHERE c.ingested))"""
 
