@@ -342,3 +342,30 @@ def _full(corpus: Path, tmp_path: Path) -> Path:
     db.parent.mkdir(exist_ok=True)
     build([str(corpus)], str(db), workers=1, quiet=True, cache=False)
     return db
+
+
+@pytest.mark.parametrize("step", ["identity", "merge"])
+def test_failed_patch_leaves_the_previous_warehouse_and_no_copy(corpus, tmp_path, monkeypatch, step):
+    """A patch fails while its copy of the warehouse is being made (identity) or after (merge): the installed
+    warehouse is untouched and the partial copy is removed."""
+    from warehouse import build as build_module
+
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    before = snapshot(db)
+    changed = corpus / "records" / "NCT02513394.json"
+    changed.write_text(json.dumps(json.loads(changed.read_bytes()), indent=1), encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    name = "_identity" if step == "identity" else "sql_fill"
+    working = getattr(build_module, name)
+    monkeypatch.setattr(build_module, name, broken)
+    with pytest.raises(RuntimeError, match="simulated"):
+        build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert snapshot(db) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb")] == []
+    monkeypatch.setattr(build_module, name, working)
+    patched = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert any("patched" in note for note in patched.notes)

@@ -400,8 +400,8 @@ def _printable(path: str) -> str:
 
 def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) -> pa.Table:
     """Resolve trials (registry ids, aliases, linking ids; id-less pages linked by title/summary) into ``_map``;
-    returns the ``document_links`` rows. Only records that name other ids, and id-less pages, reach Python: every
-    other id is a trial of its own, mapped in SQL."""
+    returns the ``document_links`` rows. Reads the ingested records' ids from ``_recs``. Only records that name
+    other ids, and id-less pages, reach Python: every other id is a trial of its own, mapped in SQL."""
     naming: dict[tuple[int, int], tuple[str, list[tuple[str, str]]]] = {}
     for key, rec, tid, value, kind in con.execute(
         "SELECT c.doc_key, i.rec, x.trial_id, i.id_value, i.id_type FROM _cur c JOIN s_identifiers i USING (ck) "
@@ -729,7 +729,6 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
         _remove(target.with_name(target.name + ".wal"))
         os.replace(tmp, target)
         lap("validate+install")
-
     except BaseException:
         if copy is not None:
             copy.cancel()
