@@ -658,7 +658,8 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
                            "ORDER BY doc_key)) FROM _cur", [code]).fetchone()[0][:16]
     stat_change.dropped.update(item.path for _, item in todo)
     stat_change.added = [(item.path, sigs[k], shas[k]) for k, item in todo if sigs[k] and cks[k] is not None]
-    current = _installed(stage, target, build_id, code)
+    installed = _installed_id(stage, target, code)
+    current = _installed_summary(target) if installed == build_id else None
     if current is not None:  # the installed warehouse was built from exactly these documents by this code
         stage.finish_stat(stat_change)
         current.parsed, current.reused = batcher.parsed, _reused(n, todo, cks, batcher.parsed)
@@ -668,7 +669,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
         return current
 
     # a patch starts from a copy of the installed warehouse, made while identity and ranking run
-    copy = BackgroundCopy(target, tmp) if _installed_id(stage, target, code) is not None else None
+    copy = BackgroundCopy(target, tmp) if installed is not None else None
     try:
         policy = load_policy()
         # what identity and ranking read of every record, copied once out of the segments
@@ -823,11 +824,9 @@ def _installed_id(stage: parse_cache.Stage, target: Path, code: str) -> str | No
     return last_id if row is not None and row[0] == last_id else None
 
 
-def _installed(stage: parse_cache.Stage, target: Path, build_id: str, code: str) -> BuildSummary | None:
-    """The summary of the installed warehouse when it has the build id ``build_id`` (same documents, entries,
-    verdicts and code, see :func:`_installed_id`); else None."""
-    if _installed_id(stage, target, code) != build_id:
-        return None
+def _installed_summary(target: Path) -> BuildSummary | None:
+    """The summary of the installed warehouse (used when its build id is this build's: same documents, entries,
+    verdicts and code, see :func:`_installed_id`); None when it cannot be read."""
     try:
         con = duckdb.connect(str(target), read_only=True)
         try:

@@ -199,7 +199,7 @@ def _reason(precedence: list[str], b: str = "w.b", u: str = "u.u", n: str = "w.n
             "ELSE 'only document stating it' END) " + " ".join(whens) + " ELSE 'tie: first by path' END")
 
 
-def sql_rank(policy: dict, records: str = "records") -> str:
+def sql_rank(policy: dict, records: str) -> str:
     """``_src``: one row per (ingested document, record) with its trial and its rank (r, and r_<field> for
     typed fields), exactly the order of :meth:`Ranker.key` (ties: document order, then record order); the
     records' trial ids, update dates and date types are read from the table ``records``."""
@@ -430,12 +430,6 @@ SQL_SIGNATURES = """
     SELECT trial_id, md5(string_agg(concat_ws(chr(31), ck, rec, doc_id, path, source_trial_id, format, layout),
                                     chr(30) ORDER BY r)) AS sig
     FROM _src GROUP BY trial_id"""
-
-
-def sql_merge(con, policy: dict) -> None:
-    """Fill the attached warehouse ``wh`` from the staging tables (see the comment above)."""
-    con.execute(sql_rank(policy))
-    sql_fill(con, policy)
 
 
 #: Trials told by one record (``_one``) are taken as they are; only the others (left in ``_src``) are ranked.
