@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
-import multiprocessing as mp
 import os
 import shutil
 import sys
@@ -24,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from ingest.dispatch import parse_document
 from ingest.model import ParsedDocument
 from warehouse import cache as parse_cache
-from warehouse import derive, identity, record_derive, schema
+from warehouse import derive, identity, parse_pool, record_derive, schema
 from warehouse.discover import InputFile, _open_zip, discover
 from warehouse.file_copy import BackgroundCopy
 from warehouse.merge import (
@@ -264,17 +264,19 @@ def _init_worker(parent: int) -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path) -> tuple[list[tuple], tuple | None]:
-    """Read, hash and (unless cached) parse each document of a chunk.
+def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path,
+                limit: float | None = None) -> tuple[list[tuple], tuple | None]:
+    """Read, hash and (unless cached) parse each document of a chunk, each within ``limit`` seconds.
 
-    Returns one ``(doc_key, sha256, cache_key, error)`` per document (``error`` only for unreadable files) and,
-    for the newly parsed documents, the segment they were written to under ``segments`` (manifest rows and
-    files, see :func:`warehouse.cache.write_segment`).
+    Returns one ``(doc_key, sha256, cache_key, error)`` per document (``error`` only for documents that are not
+    cached: unreadable, or given up after ``limit``) and, for the newly parsed documents, the segment they were
+    written to under ``segments`` (manifest rows and files, see :func:`warehouse.cache.write_segment`).
     """
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
     local: set[str] = set()
     for key, item in chunk:
+        parse_pool.mark(key)
         try:
             data = item.read()
         except Exception as exc:  # noqa: BLE001 - a damaged archive member is one unreadable document
@@ -288,11 +290,22 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path) -> tuple[lis
         if pkey is not None and (pkey in _CACHED or pkey in local):
             metas.append((key, sha, pkey, None))
             continue
-        doc = parse_document(item.path, data, sha)
+        try:
+            with parse_pool.time_limit(limit):
+                doc = parse_document(item.path, data, sha)
+                bound = parse_cache.is_path_bound(doc)
+                ck = (pkey or parse_cache.path_key(sha, item)) if bound else sha
+                try:
+                    rows = parse_cache.entry_rows(ck, doc, bound)
+                except Exception as exc:  # noqa: BLE001 - deriving one record's rows must not stop the build
+                    doc = ParsedDocument(path=doc.path, sha256=sha, format=doc.format, layout=doc.layout,
+                                         error=f"derivation failure ({type(exc).__name__}): {exc}", size=doc.size)
+                    rows = parse_cache.entry_rows(ck, doc, bound)
+        except parse_pool.TookTooLong:  # not cached: a later build, perhaps with more time, tries again
+            metas.append((key, sha, None, f"given up after {limit:g} s: reading this document took too long"))
+            continue
         del data
-        bound = parse_cache.is_path_bound(doc)
-        ck = (pkey or parse_cache.path_key(sha, item)) if bound else sha
-        parts.append((ck, doc, bound, parse_cache.entry_rows(ck, doc, bound)))
+        parts.append((ck, doc, bound, rows))
         local.add(ck)
         metas.append((key, sha, ck, None))
     if not parts:
@@ -307,18 +320,28 @@ def _chunks(todo: list[tuple[int, InputFile]], workers: int) -> list[list[tuple[
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
-def _parse_stream(todo: list[tuple[int, InputFile]], workers: int,
-                  segments: Path) -> Iterator[tuple[int, tuple]]:
+def _parse_stream(todo: list[tuple[int, InputFile]], workers: int, segments: Path,
+                  limit: float | None) -> Iterator[tuple[int, tuple]]:
     """(documents done, chunk result) as chunks finish; in worker processes when there are many documents."""
-    task = functools.partial(parse_chunk, segments=segments)
+    task = functools.partial(parse_chunk, segments=segments, limit=limit)
     chunks = _chunks(todo, workers)
     if workers == 1 or len(todo) < PARALLEL_THRESHOLD:
         for chunk in chunks:
             yield len(chunk), task(chunk)
         return
-    with mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
-        for result in pool.imap_unordered(task, chunks):
-            yield len(result[0]), result
+    try:
+        yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed)
+    except BrokenProcessPool as exc:
+        raise BuildError(f"parsing failed: {exc}") from None
+
+
+def _crashed(key: int, item: InputFile, why: str) -> tuple[list[tuple], None]:
+    """The chunk result of a document given up because it kills the process parsing it (not cached)."""
+    try:
+        sha = hashlib.sha256(item.read()).hexdigest()
+    except Exception:  # noqa: BLE001 - it was readable a moment ago; the verdict stands either way
+        sha = ""
+    return [(key, sha, None, f"given up: {why}")], None
 
 
 class _Batcher:
@@ -536,11 +559,12 @@ def _check_target(target: Path) -> None:
 
 
 def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, quiet: bool = False,
-          cache: bool | None = None) -> BuildSummary:
+          cache: bool | None = None, doc_timeout: float | None = parse_pool.DOC_TIMEOUT) -> BuildSummary:
     """Build the warehouse at ``db_path`` from every document under ``inputs``. Atomic: all or nothing.
 
     ``cache``: keep and use the parse cache in ``<db dir>/.mscwh-cache/`` (default: when there are at least
-    :data:`CACHE_MIN_DOCUMENTS` documents).
+    :data:`CACHE_MIN_DOCUMENTS` documents). ``doc_timeout``: seconds a document may take before it is rejected
+    (none or 0: no limit; no limit either when documents are parsed in-process outside the main thread).
     """
     started = time.perf_counter()
     inputs = list(inputs)
@@ -563,7 +587,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
                                    target.with_name(f".{target.name}.staging-{os.getpid()}"))
     _remove(tmp)
     try:
-        summary = _build(items, stats, inputs, stage, target, tmp, spill, workers, quiet)
+        summary = _build(items, stats, inputs, stage, target, tmp, spill, workers, quiet, doc_timeout or None)
     except BaseException:
         _remove(tmp)
         raise
@@ -577,7 +601,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
 
 
 def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: list[str], stage: parse_cache.Stage,
-           target: Path, tmp: Path, spill: Path, workers: int, quiet: bool) -> BuildSummary:
+           target: Path, tmp: Path, spill: Path, workers: int, quiet: bool, limit: float | None) -> BuildSummary:
     clock = time.perf_counter()
     phases: dict[str, float] = {}
 
@@ -623,7 +647,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
         bar = click.progressbar(length=len(todo), label="parsing", file=sys.stderr)
         bar.__enter__()
     try:
-        for done, (metas, staged) in _parse_stream(todo, workers, stage.segments):
+        for done, (metas, staged) in _parse_stream(todo, workers, stage.segments, limit):
             for key, sha, ck, error in metas:
                 shas[key], cks[key], unreadable[key] = sha, ck, error
             if staged is not None:

@@ -13,6 +13,7 @@ from warehouse import build as build_mod
 from warehouse import export as export_mod
 from warehouse import query as query_mod
 from warehouse import report
+from warehouse.parse_pool import DOC_TIMEOUT
 from warehouse.schema import ValidationError
 from warehouse.views import ViewError
 from warehouse.views_cli import views
@@ -33,14 +34,18 @@ def cli() -> None:
 @click.option("--workers", type=int, default=None, help="Parser processes (default: one per core).")
 @click.option("--cache/--no-cache", default=None,
               help="Reuse unchanged documents' parses from <db dir>/.mscwh-cache/ (default: for 64+ documents).")
+@click.option("--doc-timeout", type=click.FloatRange(min=0), default=DOC_TIMEOUT, show_default=True,
+              help="Seconds one document may take to parse before it is rejected (0: no limit).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def build(inputs: tuple[str, ...], db: str, workers: int | None, cache: bool | None, quiet: bool) -> None:
+def build(inputs: tuple[str, ...], db: str, workers: int | None, cache: bool | None, doc_timeout: float,
+          quiet: bool) -> None:
     """Parse every document under the inputs and write the warehouse atomically.
 
     Example: mscwh build --input data/inputs --db data/warehouse.duckdb
     """
     try:
-        summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet, cache=cache)
+        summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet, cache=cache,
+                                  doc_timeout=doc_timeout)
     except (build_mod.BuildError, ValidationError, ViewError, OSError, duckdb.Error) as exc:
         raise click.ClickException(f"no warehouse was written: {exc}") from None
     if not quiet:

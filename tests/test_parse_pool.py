@@ -1,0 +1,186 @@
+"""A document that hangs its parser, kills its worker or breaks derivation is rejected; the build goes on."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse import build as build_mod
+from warehouse import cache as parse_cache
+from warehouse import derive, parse_pool
+from warehouse.build import build
+from warehouse.discover import discover
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: Real records: the slow, the deadly and the underivable one are copies of the first, under other names.
+RECORDS = sorted((FIXTURES / "build").glob("*.json"))
+
+
+def corpus(root: Path, *odd: str) -> Path:
+    root.mkdir()
+    for path in RECORDS:
+        shutil.copy(path, root / path.name)
+    for n, name in enumerate(odd):  # other bytes than every real record, so not a duplicate of one
+        (root / name).write_bytes(RECORDS[0].read_bytes() + b" " * (n + 1))
+    return root
+
+
+def verdicts(db: Path) -> dict[str, tuple[str, str | None]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {Path(p).name: (s, e) for p, s, e in con.execute("SELECT path, status, error FROM documents").fetchall()}
+    finally:
+        con.close()
+
+
+def misbehave(monkeypatch, how: dict[str, object]) -> None:
+    """Make the parse of a document named in ``how`` hang, run a runaway pattern, or kill its process."""
+    real = build_mod.parse_document
+
+    def parse(path: str, data: bytes, sha256: str | None = None):
+        action = how.get(Path(path).name)
+        if action == "loop":
+            while True:
+                pass
+        if action == "regex":  # exponential backtracking inside the pattern engine
+            re.match(r"(a+)+$", "a" * 64 + "!")
+        if action == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if action == "sleep":
+            time.sleep(3)
+        return real(path, data, sha256)
+
+    monkeypatch.setattr(build_mod, "parse_document", parse)
+    monkeypatch.setattr(derive, "STEPS", [])
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("in_workers", [False, True], ids=["in-process", "workers"])
+def test_a_document_that_never_finishes_is_given_up_and_the_rest_built(tmp_path, monkeypatch, in_workers):
+    root = corpus(tmp_path / "in", "loop.json", "regex.json")
+    misbehave(monkeypatch, {"loop.json": "loop", "regex.json": "regex"})
+    if in_workers:
+        monkeypatch.setattr(build_mod, "PARALLEL_THRESHOLD", 1)
+    started = time.perf_counter()
+    summary = build([str(root)], str(tmp_path / "w.duckdb"), workers=2 if in_workers else 1, quiet=True,
+                    doc_timeout=0.5)
+    assert time.perf_counter() - started < 30
+    assert summary.documents == len(RECORDS) + 2 == summary.ingested + summary.rejected
+    seen = verdicts(tmp_path / "w.duckdb")
+    for name in ("loop.json", "regex.json"):
+        assert seen[name] == ("rejected", "given up after 0.5 s: reading this document took too long")
+    assert all(seen[p.name][0] == "ingested" for p in RECORDS)
+
+
+def test_a_slow_document_is_parsed_again_with_more_time(tmp_path, monkeypatch):
+    """A document given up is not cached: the next build tries it again."""
+    root = corpus(tmp_path / "in", "slow.json")
+    misbehave(monkeypatch, {"slow.json": "sleep"})
+    db = tmp_path / "w.duckdb"
+    build([str(root)], str(db), workers=1, quiet=True, cache=True, doc_timeout=1)
+    assert verdicts(db)["slow.json"][0] == "rejected"
+    summary = build([str(root)], str(db), workers=1, quiet=True, cache=True, doc_timeout=10)
+    assert verdicts(db)["slow.json"] == ("ingested", None)
+    assert summary.parsed == 1
+
+
+def test_a_document_that_kills_its_worker_is_given_up_and_the_rest_built(tmp_path, monkeypatch):
+    root = corpus(tmp_path / "in", "deadly.json")
+    misbehave(monkeypatch, {"deadly.json": "kill"})
+    monkeypatch.setattr(build_mod, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(build_mod, "CHUNK_DOCUMENTS", 2)  # several tasks, several failing with the pool
+    db = tmp_path / "w.duckdb"
+    for _ in range(2):  # not cached: the second build meets it again
+        summary = build([str(root)], str(db), workers=2, quiet=True, cache=True)
+        assert summary.documents == len(discover([str(root)])) == summary.ingested + summary.rejected
+        seen = verdicts(db)
+        assert seen["deadly.json"] == ("rejected", "given up: its parser process died while reading it")
+        assert all(seen[p.name] == ("ingested", None) for p in RECORDS)
+    alone = tmp_path / "alone.duckdb"
+    shutil.rmtree(root)
+    corpus(root)
+    build([str(root)], str(alone), workers=2, quiet=True)
+    assert _rows(alone, "trials") == _rows(db, "trials")
+
+
+def _rows(db: Path, table: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_record_whose_derivation_fails_is_rejected_with_the_reason(tmp_path, monkeypatch):
+    root = corpus(tmp_path / "in", "odd.json")
+    real = parse_cache.entry_rows
+
+    def entry_rows(ck, doc, bound):  # (the staging rows of a document include its records' derived rows)
+        if doc.path.endswith("odd.json") and not doc.error:
+            raise ValueError("no profile for this one")
+        return real(ck, doc, bound)
+
+    monkeypatch.setattr(parse_cache, "entry_rows", entry_rows)
+    monkeypatch.setattr(derive, "STEPS", [])
+    summary = build([str(root)], str(tmp_path / "w.duckdb"), workers=1, quiet=True)
+    assert summary.documents == len(RECORDS) + 1 == summary.ingested + summary.rejected
+    status, error = verdicts(tmp_path / "w.duckdb")["odd.json"]
+    assert status == "rejected"
+    assert error == "derivation failure (ValueError): no profile for this one"
+
+
+def test_the_time_limit_restores_what_was_there():
+    calls = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: calls.append(1))
+    try:
+        with parse_pool.time_limit(5):
+            assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        signal.raise_signal(signal.SIGALRM)
+        assert calls == [1]
+        with pytest.raises(parse_pool.TookTooLong):
+            with parse_pool.time_limit(0.05):
+                while True:
+                    pass
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_no_time_limit_outside_the_main_thread():
+    seen = []
+
+    def work():
+        with parse_pool.time_limit(0.01):
+            time.sleep(0.1)
+            seen.append(signal.getitimer(signal.ITIMER_REAL))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen == [(0.0, 0.0)]
+
+
+def _die(chunk, segments, limit=None):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_workers_that_keep_dying_without_a_culprit_stop_the_build_cleanly(tmp_path, monkeypatch):
+    root = corpus(tmp_path / "in")
+    db = tmp_path / "w.duckdb"
+    build([str(root)], str(db), workers=1, quiet=True)
+    before = db.read_bytes()
+    monkeypatch.setattr(build_mod, "parse_chunk", _die)
+    monkeypatch.setattr(build_mod, "PARALLEL_THRESHOLD", 1)
+    (root / RECORDS[0].name).write_bytes(RECORDS[0].read_bytes() + b"\n")
+    with pytest.raises(build_mod.BuildError, match="parser processes keep dying"):
+        build([str(root)], str(db), workers=2, quiet=True, cache=False)
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "w.duckdb"]

@@ -1,0 +1,135 @@
+"""Parse tasks in worker processes that outlive a document which hangs or kills its worker.
+
+* :func:`time_limit` bounds the time one document may take (an alarm in the process's main thread; Python code
+  and the regular-expression engine both stop at it).
+* A worker notes which document it is on (:func:`mark`, one small file per worker). When a worker dies (a crash in
+  an extension, the kernel's out-of-memory killer), every unfinished task fails together; the documents the
+  workers were on are then parsed again one at a time, each in a pool of its own, and the one that kills its
+  worker again is given up (``on_crash``). The other documents of the failed tasks are parsed again as usual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+#: Seconds one document may take to parse and derive, by default, before it is given up (a 60 MB record takes
+#: a few).
+DOC_TIMEOUT = 120.0
+#: Rounds in a row that may lose workers without pointing at any document before the build gives up.
+MAX_BLIND_ROUNDS = 3
+
+
+class TookTooLong(BaseException):  # noqa: N818 - an alarm, not an error; BaseException so no `except Exception` eats it
+    """The document's time limit passed."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`TookTooLong` in the block after ``seconds`` (none: no limit; outside the main thread, where
+    no alarm can be caught, there is no limit either)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ring(signum: int, frame: object) -> None:
+        raise TookTooLong
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+_MARKS: Path | None = None
+_MARK_FD: int | None = None
+
+
+def mark(key: int) -> None:
+    """In a worker: note that it now works on document ``key`` (nothing outside a pool)."""
+    global _MARK_FD
+    if _MARKS is None:
+        return
+    if _MARK_FD is None:
+        _MARK_FD = os.open(_MARKS / str(os.getpid()), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.pwrite(_MARK_FD, b"%20d" % key, 0)
+
+
+def _start_worker(marks: Path, initializer: Callable[..., None], initargs: tuple) -> None:
+    global _MARKS, _MARK_FD
+    _MARKS, _MARK_FD = marks, None
+    initializer(*initargs)
+
+
+def _marked(marks: Path) -> set[int]:
+    keys = set()
+    for path in marks.iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            keys.add(int(path.read_bytes()))
+        path.unlink(missing_ok=True)
+    return keys
+
+
+def run(chunks: list[list[tuple[int, Item]]], workers: int, task: Callable[[list[tuple[int, Item]]], Result],
+        initializer: Callable[..., None], initargs: tuple,
+        on_crash: Callable[[int, Item, str], Result]) -> Iterator[tuple[int, Result]]:
+    """(documents done, result) for every chunk of ``(key, item)`` as it finishes in ``workers`` processes; a
+    document that kills its worker twice (once with others, once alone) gives ``on_crash(key, item, why)``."""
+    context = mp.get_context("fork")
+    with tempfile.TemporaryDirectory(prefix="mscwh-workers-") as folder:
+        marks = Path(folder)
+
+        def pool(n: int) -> ProcessPoolExecutor:
+            return ProcessPoolExecutor(n, mp_context=context, initializer=_start_worker,
+                                       initargs=(marks, initializer, initargs))
+
+        pending, blind = chunks, 0
+        while pending:
+            failed: list[list[tuple[int, Item]]] = []
+            executor = pool(workers)
+            try:
+                futures = {executor.submit(task, chunk): chunk for chunk in pending}
+                while futures:
+                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        chunk = futures.pop(future)
+                        try:
+                            result = future.result()
+                        except BrokenProcessPool:
+                            failed.append(chunk)
+                            continue
+                        yield len(chunk), result
+            finally:  # (when the build stops early, the chunks not started are dropped)
+                executor.shutdown(wait=True, cancel_futures=True)
+            if not failed:
+                return
+            on = _marked(marks)
+            suspects = [entry for chunk in failed for entry in chunk if entry[0] in on]
+            for key, item in suspects:  # alone: a worker that dies now died of this document
+                with pool(1) as executor:
+                    try:
+                        result = executor.submit(task, [(key, item)]).result()
+                    except BrokenProcessPool:
+                        result = on_crash(key, item, "its parser process died while reading it")
+                _marked(marks)
+                yield 1, result
+            blind = 0 if suspects else blind + 1
+            if blind >= MAX_BLIND_ROUNDS:
+                raise BrokenProcessPool("parser processes keep dying without a document to blame")
+            pending = [[e for e in chunk if e[0] not in on] for chunk in failed]
+            pending = [chunk for chunk in pending if chunk]
