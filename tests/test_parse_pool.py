@@ -1,4 +1,4 @@
-"""A document that hangs its parser, kills its worker or breaks derivation is rejected; the build goes on."""
+"""A document that hangs its parser, kills its worker or cannot be staged is rejected; the build goes on."""
 
 from __future__ import annotations
 
@@ -119,11 +119,11 @@ def _rows(db: Path, table: str) -> list[tuple]:
         con.close()
 
 
-def test_a_record_whose_derivation_fails_is_rejected_with_the_reason(tmp_path, monkeypatch):
+def test_a_document_whose_rows_cannot_be_staged_is_rejected_with_the_reason(tmp_path, monkeypatch):
     root = corpus(tmp_path / "in", "odd.json")
     real = parse_cache.entry_rows
 
-    def entry_rows(ck, doc, bound):  # (the staging rows of a document include its records' derived rows)
+    def entry_rows(ck, doc, bound):
         if doc.path.endswith("odd.json") and not doc.error:
             raise ValueError("no profile for this one")
         return real(ck, doc, bound)
@@ -134,7 +134,7 @@ def test_a_record_whose_derivation_fails_is_rejected_with_the_reason(tmp_path, m
     assert summary.documents == len(RECORDS) + 1 == summary.ingested + summary.rejected
     status, error = verdicts(tmp_path / "w.duckdb")["odd.json"]
     assert status == "rejected"
-    assert error == "derivation failure (ValueError): no profile for this one"
+    assert error == "parser failure (staging rows, ValueError): no profile for this one"
 
 
 def test_the_time_limit_restores_what_was_there():

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from ingest.dispatch import parse_document
 from ingest.model import ParsedDocument
 from warehouse import cache as parse_cache
-from warehouse import derive, identity, parse_pool, record_derive, schema
+from warehouse import derive, identity, parse_pool, schema
 from warehouse.discover import InputFile, _open_zip, discover
 from warehouse.file_copy import BackgroundCopy
 from warehouse.merge import (
@@ -259,6 +259,8 @@ def _init_worker(parent: int) -> None:
     """
     _open_zip.cache_clear()
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    from warehouse import record_derive
+
     record_derive.warm_up()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
@@ -297,9 +299,10 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path,
                 ck = (pkey or parse_cache.path_key(sha, item)) if bound else sha
                 try:
                     rows = parse_cache.entry_rows(ck, doc, bound)
-                except Exception as exc:  # noqa: BLE001 - deriving one record's rows must not stop the build
+                except Exception as exc:  # noqa: BLE001 - one document's rows must not stop the build
                     doc = ParsedDocument(path=doc.path, sha256=sha, format=doc.format, layout=doc.layout,
-                                         error=f"derivation failure ({type(exc).__name__}): {exc}", size=doc.size)
+                                         error=f"parser failure (staging rows, {type(exc).__name__}): {exc}",
+                                         size=doc.size)
                     rows = parse_cache.entry_rows(ck, doc, bound)
         except parse_pool.TookTooLong:  # not cached: a later build, perhaps with more time, tries again
             metas.append((key, sha, None, f"given up after {limit:g} s: reading this document took too long"))

@@ -36,9 +36,8 @@ except ImportError:  # pragma: no cover - not POSIX: no cross-build lock
 
 from ingest.model import TRIAL_FIELDS, ParsedDocument
 from warehouse.discover import InputFile
-from warehouse.record_derive import DERIVED_COLUMNS, derived_rows
 from warehouse.sql_text import literal
-from warehouse.tables import CHILD_TABLES, _rows, arm_links, as_text
+from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
 
 #: Bump when the staging tables change shape: older caches are discarded.
 STAGE_VERSION = "3"
@@ -190,6 +189,8 @@ def is_path_bound(doc: ParsedDocument) -> bool:
 
 def entry_rows(ck: str, doc: ParsedDocument, path_bound: bool) -> dict[str, list[tuple]]:
     """One parsed document as staging rows (its manifest row last)."""
+    from warehouse.record_derive import derived_rows  # (its vocabularies load when a document is parsed)
+
     out: dict[str, list[tuple]] = {t: [] for t in STAGE_COLUMNS}
     for rec, record in enumerate(doc.records):
         values = [getattr(record, n) for n in TRIAL_FIELDS]

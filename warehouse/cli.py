@@ -1,4 +1,6 @@
-"""``mscwh``: the command line, a thin layer over the ``warehouse`` library."""
+"""``mscwh``: the command line, a thin layer over the ``warehouse`` library.
+
+A command imports the modules it needs when it runs, so a query does not pay for the parsers' start-up."""
 
 from __future__ import annotations
 
@@ -9,10 +11,7 @@ import sys
 import click
 import duckdb
 
-from warehouse import build as build_mod
-from warehouse import export as export_mod
 from warehouse import query as query_mod
-from warehouse import report
 from warehouse.parse_pool import DOC_TIMEOUT
 from warehouse.schema import ValidationError
 from warehouse.views import ViewError
@@ -43,6 +42,8 @@ def build(inputs: tuple[str, ...], db: str, workers: int | None, cache: bool | N
 
     Example: mscwh build --input data/inputs --db data/warehouse.duckdb
     """
+    from warehouse import build as build_mod
+
     try:
         summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet, cache=cache,
                                   doc_timeout=doc_timeout)
@@ -87,6 +88,8 @@ def export(db: str, out: str, include_contacts: bool) -> None:
 
     Example: mscwh export --db data/warehouse.duckdb --out data/export
     """
+    from warehouse import export as export_mod
+
     try:
         written = export_mod.export(db, out, include_contacts=include_contacts)
     except (export_mod.ExportError, ViewError, duckdb.Error, OSError) as exc:
@@ -102,6 +105,8 @@ def trial(db: str, trial_id: str) -> None:
 
     Example: mscwh trial --db data/warehouse.duckdb NCT01420432
     """
+    from warehouse import report
+
     try:
         click.echo(report.render(db, trial_id))
     except report.TrialNotFound as exc:

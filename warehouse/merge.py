@@ -389,7 +389,7 @@ def sql_derived(rows: str = "", several: bool = True) -> list[str]:
     themes of the record whose criteria were chosen, and the MSC profile of every trial told by one record alone
     (``trials.is_msc`` stays NULL for the others, which the ``msc`` step derives from their merged rows). The
     records of ``_src`` (none unless ``several``) are read from the staging tables named ``<rows><table>``."""
-    from warehouse.record_derive import DERIVED_COLUMNS
+    from warehouse.tables import DERIVED_COLUMNS
 
     out = []
     for table in ("criteria_facts", "criteria_themes"):

@@ -19,18 +19,7 @@ import operator
 from ingest.model import Arm, Intervention, TrialRecord
 from warehouse.criteria_patterns import extract_facts, load_themes, tag_themes
 from warehouse.msc_classify import Profile, TrialText, load_vocab, profile
-from warehouse.tables import arm_links
-
-#: Staging tables of derived rows → their columns after (ck, rec, idx).
-DERIVED_COLUMNS: dict[str, list[str]] = {
-    "s_criteria_facts": ["criterion_type", "ordinal", "fact_no", "fact", "low", "high", "low_inclusive",
-                         "high_inclusive", "unit", "evidence"],
-    "s_criteria_themes": ["criterion_type", "ordinal", "theme", "matched"],
-    "s_msc": ["is_msc", "cell_source", "donor", "product_type", "route", "dose_per_kg", "dose_per_kg_max",
-              "dose_total_cells", "dose_total_cells_max", "dose_text", "n_administrations", "evidence"],
-    "s_msc_doses": ["arm_label", "dose_per_kg", "dose_per_kg_max", "dose_total_cells", "dose_total_cells_max",
-                    "dose_text", "n_administrations", "route", "evidence"],
-}
+from warehouse.tables import DERIVED_COLUMNS, arm_links
 
 
 def warm_up() -> None:

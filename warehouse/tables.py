@@ -57,6 +57,17 @@ CHILD_TABLES: dict[str, tuple[str, list[str]]] = {
     "contacts": ("contacts", ["role", "name", "phone", "email"]),
 }
 
+#: Staging tables of the rows derived per record (:mod:`warehouse.record_derive`) → their columns after (ck, rec, idx).
+DERIVED_COLUMNS: dict[str, list[str]] = {
+    "s_criteria_facts": ["criterion_type", "ordinal", "fact_no", "fact", "low", "high", "low_inclusive",
+                         "high_inclusive", "unit", "evidence"],
+    "s_criteria_themes": ["criterion_type", "ordinal", "theme", "matched"],
+    "s_msc": ["is_msc", "cell_source", "donor", "product_type", "route", "dose_per_kg", "dose_per_kg_max",
+              "dose_total_cells", "dose_total_cells_max", "dose_text", "n_administrations", "evidence"],
+    "s_msc_doses": ["arm_label", "dose_per_kg", "dose_per_kg_max", "dose_total_cells", "dose_total_cells_max",
+                    "dose_text", "n_administrations", "route", "evidence"],
+}
+
 
 def _outcome_rows(items: list) -> list[tuple]:
     counters: dict[str, int] = {}
