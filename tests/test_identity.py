@@ -6,7 +6,14 @@ NCT00081588 lists the alias NCT00980226).
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ingest.model import Identifier, TrialRecord
+from warehouse import identity
 from warehouse.identity import link_provisional, normalize_title, resolve
 
 PREFERENCE = ["ClinicalTrials.gov", "EudraCT", "ISRCTN", "ChiCTR"]
@@ -63,3 +70,91 @@ def test_page_with_a_different_title_stays_separate_with_a_candidate():
 
 def test_title_normalization():
     assert normalize_title("  Ésta: MSC—Therapy (Phase I/II)  ") == "esta msc therapy phase i ii"
+
+
+# --- linking id-less pages: the indexed search gives the results of comparing with every known trial ----------
+
+def _fold_reference(text):
+    """The title folding as first written: decompose, drop combining marks, non-word runs, ASCII, lower case."""
+    if not text:
+        return ""
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = re.sub(r"[\W_]+", " ", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def _shingles_reference(text, n=3):
+    words = _fold_reference(text).split()
+    return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))} if words else set()
+
+
+def _jaccard(a, b):
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _link_reference(provisional, known, summary_threshold=0.9):
+    """Every page compared with every known trial (the quadratic definition of the result)."""
+    by_title, summaries, links = {}, {}, {}
+    for tid, recs in known.items():
+        for r in recs:
+            for title in (r.brief_title, r.official_title):
+                key = _fold_reference(title)
+                if len(key) >= 20:
+                    by_title.setdefault(key, set()).add(tid)
+            if r.brief_summary and tid not in summaries:
+                summaries[tid] = _shingles_reference(r.brief_summary)
+    for record in provisional:
+        best = (None, 0.0, None, False)
+        for title in (record.brief_title, record.official_title):
+            hits = by_title.get(_fold_reference(title), set())
+            if len(hits) == 1:
+                best = (next(iter(hits)), 1.0, "title", True)
+                break
+        if not best[3] and record.brief_summary:
+            mine = _shingles_reference(record.brief_summary)
+            scored = sorted(((_jaccard(mine, s), tid) for tid, s in summaries.items()), reverse=True)[:2]
+            if scored:
+                score, tid = scored[0]
+                runner_up = scored[1][0] if len(scored) > 1 else 0.0
+                best = (tid, round(score, 3), "summary", score >= summary_threshold and runner_up < summary_threshold)
+        if not best[3] and best[0] is None:
+            title = _fold_reference(record.brief_title or record.official_title)
+            if title:
+                mine = set(title.split())
+                scored = sorted(((_jaccard(mine, set(k.split())), sorted(v)[0]) for k, v in by_title.items()),
+                                reverse=True)[:1]
+                if scored and scored[0][0] > 0:
+                    best = (scored[0][1], round(scored[0][0], 3), "title_words", False)
+        links[record.trial_id] = best
+    return links
+
+
+_WORDS = st.sampled_from(["mesenchymal", "stem", "cells", "knee", "osteoarthritis", "Crohn's", "fistula",
+                          "Ésta", "naïve", "MSC—therapy", "phase", "I/II", "of", "the", "in", "²", "ﬁbrosis"])
+_TEXT = st.one_of(st.none(), st.lists(_WORDS, max_size=12).map(" ".join), st.text(max_size=30))
+
+
+@st.composite
+def _records(draw, prefix, n):
+    return [TrialRecord(f"{prefix}{i:03d}", brief_title=draw(_TEXT), official_title=draw(_TEXT),
+                        brief_summary=draw(_TEXT)) for i in range(draw(st.integers(0, n)))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(known=_records("NCT00000", 12), pages=_records("DOC-", 24), index_after=st.integers(0, 3))
+def test_linking_pages_equals_comparing_with_every_trial(known, pages, index_after):
+    grouped = {}
+    for r in known:  # some trials told by two records
+        grouped.setdefault(r.trial_id[:-1], []).append(r)
+    before, identity._SetIndex.INDEX_AFTER = identity._SetIndex.INDEX_AFTER, index_after  # (the index from query n)
+    try:
+        links = link_provisional(pages, grouped)
+    finally:
+        identity._SetIndex.INDEX_AFTER = before
+    got = {k: (v.candidate, v.score, v.method, v.linked) for k, v in links.items()}
+    assert got == _link_reference(pages, grouped)
+
+
+@given(st.text())
+def test_title_folding_equals_the_reference(text):
+    assert normalize_title(text) == _fold_reference(text)

@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ingest.ids import find_ids, registry_of
@@ -115,16 +118,32 @@ def normalize_title(text: str | None) -> str:
     >>> normalize_title("Mesenchymal Stem Cells (MSCs) for  Knee-OA!")
     'mesenchymal stem cells mscs for knee oa'
     """
+    return " ".join(_words(text))
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str | None) -> list[str]:
+    """The words of :func:`normalize_title` (ASCII text, most of it, in one pass)."""
     if not text:
-        return ""
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+        return []
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    text = unicodedata.normalize("NFKD", text)
+    marks = {ord(ch): None for ch in set(text) if unicodedata.combining(ch)}
+    if marks:
+        text = text.translate(marks)
     text = re.sub(r"[\W_]+", " ", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return _WORD.findall(text)
 
 
 def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
-    words = normalize_title(text).split()
-    return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))} if words else set()
+    """The word ``n``-grams of a text (a shorter text: its words as one)."""
+    words = _words(text)
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return set(zip(*(words[i:] for i in range(n)), strict=False))  # (the shorter slices end it)
 
 
 def _jaccard(a: set, b: set) -> float:
@@ -142,18 +161,24 @@ class DocLink:
 
 def link_provisional(provisional: list[TrialRecord], known: dict[str, list[TrialRecord]],
                      summary_threshold: float = 0.9) -> dict[str, DocLink]:
-    """Link each ``DOC-`` record to a known trial when its title or summary matches strongly."""
+    """Link each ``DOC-`` record to a known trial when its title or summary matches strongly.
+
+    Per page, in order: a normalized title (20+ characters) that exactly one known trial has links it; else the
+    known summary with the highest Jaccard similarity of word 3-grams (ties: the greater trial id) is its
+    candidate, linked at ``summary_threshold`` unless the runner-up reaches it too; else the known title with the
+    most words in common is its (unlinked) candidate. Scores are computed only for the known texts that share a
+    3-gram or word with the page (inverted indexes), so a page costs about what its rarer words cost, not a pass
+    over every known trial."""
     by_title: dict[str, set[str]] = {}
-    summaries: dict[str, set] = {}
+    summaries: _SetIndex | None = None
+    titles: _SetIndex | None = None
+    links: dict[str, DocLink] = {}
     for tid, recs in known.items():
         for r in recs:
             for title in (r.brief_title, r.official_title):
                 key = normalize_title(title)
                 if len(key) >= 20:
                     by_title.setdefault(key, set()).add(tid)
-            if r.brief_summary and tid not in summaries:
-                summaries[tid] = _shingles(r.brief_summary)
-    links: dict[str, DocLink] = {}
     for record in provisional:
         best: DocLink = DocLink(record.trial_id, None, 0.0, None, False)
         for title in (record.brief_title, record.official_title):
@@ -162,8 +187,10 @@ def link_provisional(provisional: list[TrialRecord], known: dict[str, list[Trial
                 best = DocLink(record.trial_id, next(iter(hits)), 1.0, "title", True)
                 break
         if not best.linked and record.brief_summary:
-            mine = _shingles(record.brief_summary)
-            scored = sorted(((_jaccard(mine, s), tid) for tid, s in summaries.items()), reverse=True)[:2]
+            if summaries is None:
+                summaries = _SetIndex({tid: _shingles(r.brief_summary)
+                                       for tid, r in _first_with_summary(known)})
+            scored = summaries.best(_shingles(record.brief_summary), 2, zeros=True)
             if scored:
                 score, tid = scored[0]
                 runner_up = scored[1][0] if len(scored) > 1 else 0.0
@@ -172,10 +199,67 @@ def link_provisional(provisional: list[TrialRecord], known: dict[str, list[Trial
         if not best.linked and best.candidate is None:
             title = normalize_title(record.brief_title or record.official_title)
             if title:
-                mine = set(title.split())
-                scored = sorted(((_jaccard(mine, set(k.split())), sorted(v)[0]) for k, v in by_title.items()),
-                                reverse=True)[:1]
-                if scored and scored[0][0] > 0:
-                    best = DocLink(record.trial_id, scored[0][1], round(scored[0][0], 3), "title_words", False)
+                if titles is None:
+                    titles = _SetIndex({k: set(k.split()) for k in by_title})
+                top = max(((score, min(by_title[k])) for score, k in titles.best(set(title.split()), None)),
+                          default=None)
+                if top is not None:
+                    best = DocLink(record.trial_id, top[1], round(top[0], 3), "title_words", False)
         links[record.trial_id] = best
     return links
+
+
+def _first_with_summary(known: dict[str, list[TrialRecord]]) -> Iterator[tuple[str, TrialRecord]]:
+    """Per known trial, its first record that has a summary."""
+    for tid, recs in known.items():
+        for r in recs:
+            if r.brief_summary:
+                yield tid, r
+                break
+
+
+class _SetIndex:
+    """Sets by key, for exact Jaccard top-k queries: the first queries compare with every set; after
+    :data:`INDEX_AFTER` queries an inverted index (element → keys) is built and only the sets that share an
+    element are scored."""
+
+    INDEX_AFTER = 16
+
+    def __init__(self, sets: dict[str, set]) -> None:
+        self.sets = sets
+        self.keys_desc = sorted(sets, reverse=True)
+        self.queries = 0
+        self.postings: defaultdict[object, list[str]] | None = None
+
+    def _shared(self, mine: set) -> dict[str, int]:
+        """Key → number of elements shared with ``mine``, for every key sharing one."""
+        self.queries += 1
+        if self.postings is None and self.queries <= self.INDEX_AFTER:
+            return {key: inter for key, items in self.sets.items() if (inter := len(mine & items))}
+        if self.postings is None:
+            self.postings = defaultdict(list)
+            for key, items in self.sets.items():
+                for item in items:
+                    self.postings[item].append(key)
+        shared: Counter[str] = Counter()
+        for item in mine:
+            keys = self.postings.get(item)
+            if keys:
+                shared.update(keys)
+        return shared
+
+    def best(self, mine: set, k: int | None, zeros: bool = False) -> list[tuple[float, str]]:
+        """The ``k`` greatest (Jaccard similarity, key) pairs with ``mine`` (all that share an element when ``k``
+        is None), in descending order; ``zeros``: filled up to ``k`` with the greatest keys sharing nothing (the
+        order of a full sort of every key's similarity)."""
+        shared = self._shared(mine)
+        n = len(mine)
+        scored = [(inter / (n + len(self.sets[key]) - inter), key) for key, inter in shared.items()]
+        top = heapq.nlargest(k, scored) if k is not None else scored
+        if zeros and k is not None and len(top) < k:
+            for key in self.keys_desc:
+                if key not in shared:
+                    top.append((0.0, key))
+                    if len(top) == k:
+                        break
+        return top
