@@ -180,7 +180,25 @@ def test_workers_that_keep_dying_without_a_culprit_stop_the_build_cleanly(tmp_pa
     monkeypatch.setattr(build_mod, "parse_chunk", _die)
     monkeypatch.setattr(build_mod, "PARALLEL_THRESHOLD", 1)
     (root / RECORDS[0].name).write_bytes(RECORDS[0].read_bytes() + b"\n")
-    with pytest.raises(build_mod.BuildError, match="parser processes keep dying"):
+    with pytest.raises(build_mod.BuildError, match="a worker process died: parser processes keep dying"):
         build([str(root)], str(db), workers=2, quiet=True, cache=False)
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "w.duckdb"]
+
+
+def _die_on_second(chunk):
+    if 7 in chunk:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return [x * 2 for x in chunk]
+
+
+@pytest.mark.timeout(60)
+def test_a_derive_worker_that_dies_raises_instead_of_waiting_forever():
+    from concurrent.futures.process import BrokenProcessPool
+
+    from warehouse.parallel import map_chunks
+
+    assert [y for part in map_chunks(_die_on_second, list(range(8, 20)), workers=2, min_items=1) for y in part] == [
+        x * 2 for x in range(8, 20)]
+    with pytest.raises(BrokenProcessPool):
+        map_chunks(_die_on_second, list(range(20)), workers=2, min_items=1)

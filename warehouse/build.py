@@ -332,10 +332,7 @@ def _parse_stream(todo: list[tuple[int, InputFile]], workers: int, segments: Pat
         for chunk in chunks:
             yield len(chunk), task(chunk)
         return
-    try:
-        yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed)
-    except BrokenProcessPool as exc:
-        raise BuildError(f"parsing failed: {exc}") from None
+    yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed)
 
 
 def _crashed(key: int, item: InputFile, why: str) -> tuple[list[tuple], None]:
@@ -591,6 +588,9 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     _remove(tmp)
     try:
         summary = _build(items, stats, inputs, stage, target, tmp, spill, workers, quiet, doc_timeout or None)
+    except BrokenProcessPool as exc:
+        _remove(tmp)
+        raise BuildError(f"a worker process died: {exc}") from None
     except BaseException:
         _remove(tmp)
         raise

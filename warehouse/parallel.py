@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -32,7 +33,8 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers:
     """``[func(chunk) for chunk in chunks(items)]``, computed by worker processes when there are many items.
 
     ``func`` must be a module-level function (it is sent to the workers by name). Results come back in the
-    order of the chunks, so concatenating them keeps the order of ``items``.
+    order of the chunks, so concatenating them keeps the order of ``items``. A worker that dies raises
+    :class:`~concurrent.futures.process.BrokenProcessPool` (the build stops cleanly instead of waiting forever).
     """
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < min_items:
@@ -40,5 +42,6 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers:
     n_chunks = workers * 4
     size = -(-len(items) // n_chunks)
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    with mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
-        return pool.map(func, chunks, chunksize=1)
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_init_worker,
+                             initargs=(os.getpid(),)) as pool:
+        return list(pool.map(func, chunks))
