@@ -229,6 +229,10 @@ def _tmp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.building-{os.getpid()}")
 
 
+def _workers_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.workers-{os.getpid()}")
+
+
 def _remove(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".wal")):
         try:
@@ -323,16 +327,17 @@ def _chunks(todo: list[tuple[int, InputFile]], workers: int) -> list[list[tuple[
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
-def _parse_stream(todo: list[tuple[int, InputFile]], workers: int, segments: Path,
-                  limit: float | None) -> Iterator[tuple[int, tuple]]:
-    """(documents done, chunk result) as chunks finish; in worker processes when there are many documents."""
+def _parse_stream(todo: list[tuple[int, InputFile]], workers: int, segments: Path, limit: float | None,
+                  marks: Path) -> Iterator[tuple[int, tuple]]:
+    """(documents done, chunk result) as chunks finish; in worker processes when there are many documents (their
+    notes of what they work on in the folder ``marks``)."""
     task = functools.partial(parse_chunk, segments=segments, limit=limit)
     chunks = _chunks(todo, workers)
     if workers == 1 or len(todo) < PARALLEL_THRESHOLD:
         for chunk in chunks:
             yield len(chunk), task(chunk)
         return
-    yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed)
+    yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed, marks)
 
 
 def _crashed(key: int, item: InputFile, why: str) -> tuple[list[tuple], None]:
@@ -511,7 +516,8 @@ def _without_own_files(items: list[InputFile], target: Path) -> tuple[list[Input
 
 def _clean_leftovers(target: Path) -> None:
     """Remove temporary files of earlier builds of ``target`` whose process is gone (killed builds)."""
-    for pattern in (f".{target.name}.building-*", f".{target.name}.staging-*", f".{target.name}.spill-*"):
+    for pattern in (f".{target.name}.building-*", f".{target.name}.staging-*", f".{target.name}.spill-*",
+                    f".{target.name}.workers-*"):
         for path in target.parent.glob(pattern):
             pid = path.name.rsplit("-", 1)[-1].split(".", 1)[0]
             if not pid.isdigit() or int(pid) == os.getpid():
@@ -599,6 +605,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
         if not stage.persistent:
             parse_cache.remove_db(stage.path)
         shutil.rmtree(spill, ignore_errors=True)
+        shutil.rmtree(_workers_path(target), ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -650,7 +657,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
         bar = click.progressbar(length=len(todo), label="parsing", file=sys.stderr)
         bar.__enter__()
     try:
-        for done, (metas, staged) in _parse_stream(todo, workers, stage.segments, limit):
+        for done, (metas, staged) in _parse_stream(todo, workers, stage.segments, limit, _workers_path(target)):
             for key, sha, ck, error in metas:
                 shas[key], cks[key], unreadable[key] = sha, ck, error
             if staged is not None:

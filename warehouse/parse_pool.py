@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import shutil
 import signal
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -86,18 +86,19 @@ def _marked(marks: Path) -> set[int]:
 
 
 def run(chunks: list[list[tuple[int, Item]]], workers: int, task: Callable[[list[tuple[int, Item]]], Result],
-        initializer: Callable[..., None], initargs: tuple,
-        on_crash: Callable[[int, Item, str], Result]) -> Iterator[tuple[int, Result]]:
+        initializer: Callable[..., None], initargs: tuple, on_crash: Callable[[int, Item, str], Result],
+        marks: Path) -> Iterator[tuple[int, Result]]:
     """(documents done, result) for every chunk of ``(key, item)`` as it finishes in ``workers`` processes; a
-    document that kills its worker twice (once with others, once alone) gives ``on_crash(key, item, why)``."""
+    document that kills its worker twice (once with others, once alone) gives ``on_crash(key, item, why)``.
+    The workers keep their notes in the folder ``marks`` (made, and removed at the end)."""
     context = mp.get_context("fork")
-    with tempfile.TemporaryDirectory(prefix="mscwh-workers-") as folder:
-        marks = Path(folder)
 
-        def pool(n: int) -> ProcessPoolExecutor:
-            return ProcessPoolExecutor(n, mp_context=context, initializer=_start_worker,
-                                       initargs=(marks, initializer, initargs))
+    def pool(n: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(n, mp_context=context, initializer=_start_worker,
+                                   initargs=(marks, initializer, initargs))
 
+    marks.mkdir(parents=True, exist_ok=True)
+    try:
         pending, blind = chunks, 0
         while pending:
             failed: list[list[tuple[int, Item]]] = []
@@ -133,3 +134,5 @@ def run(chunks: list[list[tuple[int, Item]]], workers: int, task: Callable[[list
                 raise BrokenProcessPool("parser processes keep dying without a document to blame")
             pending = [[e for e in chunk if e[0] not in on] for chunk in failed]
             pending = [chunk for chunk in pending if chunk]
+    finally:
+        shutil.rmtree(marks, ignore_errors=True)
