@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pyarrow.parquet as pq
 from click.testing import CliRunner
@@ -59,3 +61,34 @@ def test_export_is_reproducible_and_private_by_default(built_db, tmp_path):
         assert f.read_bytes() == (b / f.name).read_bytes(), f.name
     result = runner.invoke(cli, ["export", "--db", str(built_db), "--out", str(tmp_path / "c"), "--include-contacts"])
     assert (tmp_path / "c" / "contacts.parquet").exists()
+
+
+def test_build_gives_up_a_document_after_doc_timeout(build_inputs, tmp_path, monkeypatch):
+    from warehouse import build as build_mod
+
+    records = build_inputs / "records"
+    hang = sorted(records.glob("*.json"))[0].name
+    real = build_mod.parse_document
+
+    def parse(path, data, sha256=None):
+        while path.endswith(hang):
+            pass
+        return real(path, data, sha256)
+
+    monkeypatch.setattr(build_mod, "parse_document", parse)
+    db = tmp_path / "w.duckdb"
+    result = CliRunner().invoke(cli, ["build", "--input", str(records), "--db", str(db), "--workers", "1",
+                                      "--doc-timeout", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert f"{hang}: given up after 0.5 s: reading this document took too long" in result.output
+    bad = CliRunner().invoke(cli, ["build", "--input", str(records), "--db", str(db), "--doc-timeout", "-1"])
+    assert bad.exit_code == 2 and "--doc-timeout" in bad.output
+
+
+def test_commands_load_only_what_they_use():
+    """A query does not pay for the parsers, the merge or the vocabularies (about 0.5 s of start-up)."""
+    code = ("import sys, warehouse.cli; "
+            "print(sorted(m for m in ('warehouse.build', 'warehouse.record_derive', 'warehouse.criteria_patterns', "
+            "'polars') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
