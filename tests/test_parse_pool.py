@@ -76,7 +76,9 @@ def test_a_document_that_never_finishes_is_given_up_and_the_rest_built(tmp_path,
     assert summary.documents == len(RECORDS) + 2 == summary.ingested + summary.rejected
     seen = verdicts(tmp_path / "w.duckdb")
     for name in ("loop.json", "regex.json"):
-        assert seen[name] == ("rejected", "given up after 0.5 s: reading this document took too long")
+        allowed = parse_pool.allowed_seconds(0.5, (root / name).stat().st_size)  # (0.5 s and 2 s per MB)
+        assert 0.5 < allowed < 0.7
+        assert seen[name] == ("rejected", f"given up after {allowed:.1f} s: reading this document took too long")
     assert all(seen[p.name][0] == "ingested" for p in RECORDS)
 
 
@@ -135,6 +137,13 @@ def test_a_document_whose_rows_cannot_be_staged_is_rejected_with_the_reason(tmp_
     status, error = verdicts(tmp_path / "w.duckdb")["odd.json"]
     assert status == "rejected"
     assert error == "parser failure (staging rows, ValueError): no profile for this one"
+
+
+def test_a_large_document_gets_more_time():
+    assert parse_pool.allowed_seconds(120, 0) == 120
+    assert parse_pool.allowed_seconds(120, 300 * 2**20) == 720
+    assert parse_pool.allowed_seconds(0, 300 * 2**20) is None
+    assert parse_pool.allowed_seconds(None, 10) is None
 
 
 def test_the_time_limit_restores_what_was_there():

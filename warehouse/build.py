@@ -275,8 +275,9 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path,
     """Read, hash and (unless cached) parse each document of a chunk, each within ``limit`` seconds.
 
     Returns one ``(doc_key, sha256, cache_key, error)`` per document (``error`` only for documents that are not
-    cached: unreadable, or given up after ``limit``) and, for the newly parsed documents, the segment they were
-    written to under ``segments`` (manifest rows and files, see :func:`warehouse.cache.write_segment`).
+    cached: unreadable, or given up after ``limit`` seconds and 2 per MB) and, for the newly parsed documents,
+    the segment they were written to under ``segments`` (manifest rows and files, see
+    :func:`warehouse.cache.write_segment`).
     """
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
@@ -296,8 +297,9 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path,
         if pkey is not None and (pkey in _CACHED or pkey in local):
             metas.append((key, sha, pkey, None))
             continue
+        allowed = parse_pool.allowed_seconds(limit, len(data))
         try:
-            with parse_pool.time_limit(limit):
+            with parse_pool.time_limit(allowed):
                 doc = parse_document(item.path, data, sha)
                 bound = parse_cache.is_path_bound(doc)
                 ck = (pkey or parse_cache.path_key(sha, item)) if bound else sha
@@ -309,7 +311,7 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path,
                                          size=doc.size)
                     rows = parse_cache.entry_rows(ck, doc, bound)
         except parse_pool.TookTooLong:  # not cached: a later build, perhaps with more time, tries again
-            metas.append((key, sha, None, f"given up after {limit:g} s: reading this document took too long"))
+            metas.append((key, sha, None, f"given up after {allowed:.1f} s: reading this document took too long"))
             continue
         del data
         parts.append((ck, doc, bound, rows))

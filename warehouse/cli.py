@@ -34,7 +34,8 @@ def cli() -> None:
 @click.option("--cache/--no-cache", default=None,
               help="Reuse unchanged documents' parses from <db dir>/.mscwh-cache/ (default: for 64+ documents).")
 @click.option("--doc-timeout", type=click.FloatRange(min=0), default=DOC_TIMEOUT, show_default=True,
-              help="Seconds one document may take to parse before it is rejected (0: no limit).")
+              help="Seconds one document may take to parse before it is rejected, plus 2 per MB of it "
+                   "(0: no limit).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def build(inputs: tuple[str, ...], db: str, workers: int | None, cache: bool | None, doc_timeout: float,
           quiet: bool) -> None:

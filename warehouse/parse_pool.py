@@ -25,15 +25,22 @@ from typing import TypeVar
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-#: Seconds one document may take to parse and derive, by default, before it is given up (a 60 MB record takes
-#: a few).
+#: Seconds one document may take to parse and derive, by default, before it is given up, plus
+#: :data:`SECONDS_PER_MB` for each megabyte of it (a 26 KB record takes about a millisecond, a 60 MB one a few
+#: seconds; a registry-wide export of hundreds of MB gets its minutes).
 DOC_TIMEOUT = 120.0
+SECONDS_PER_MB = 2.0
 #: Rounds in a row that may lose workers without pointing at any document before the build gives up.
 MAX_BLIND_ROUNDS = 3
 
 
 class TookTooLong(BaseException):  # noqa: N818 - an alarm, not an error; BaseException so no `except Exception` eats it
     """The document's time limit passed."""
+
+
+def allowed_seconds(limit: float | None, size: int) -> float | None:
+    """The time a document of ``size`` bytes gets under a ``limit`` (none: no limit)."""
+    return limit + SECONDS_PER_MB * size / 2**20 if limit else None
 
 
 @contextlib.contextmanager
