@@ -722,7 +722,8 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
         con.execute("CREATE OR REPLACE TEMP TABLE _tiers AS SELECT * FROM _tier_rows")
         con.unregister("_tier_rows")
 
-        con.execute(sql_rank(policy, records="_recs"))
+        for stmt in sql_rank(policy, records="_recs"):
+            con.execute(stmt)
         con.execute(SQL_SIGNATURES)
         lap("rank")
         patching = _start_patch(con, copy, tmp)

@@ -199,25 +199,33 @@ def _reason(precedence: list[str], b: str = "w.b", u: str = "u.u", n: str = "w.n
             "ELSE 'only document stating it' END) " + " ".join(whens) + " ELSE 'tie: first by path' END")
 
 
-def sql_rank(policy: dict, records: str) -> str:
+def sql_rank(policy: dict, records: str) -> list[str]:
     """``_src``: one row per (ingested document, record) with its trial and its rank (r, and r_<field> for
     typed fields), exactly the order of :meth:`Ranker.key` (ties: document order, then record order); the
-    records' trial ids, update dates and date types are read from the table ``records``."""
+    records' trial ids, update dates and date types are read from the table ``records``. ``_multi`` lists the
+    trials told by several records: only theirs are ranked (a trial's one record is first in everything)."""
     precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
     typed = policy.get("typed_fields", {})
     est = ", ".join(f'x."{tf}" IS DISTINCT FROM \'ACTUAL\' AS "est_{f}"' for f, tf in typed.items())
     ranks = ", ".join(f'row_number() OVER (PARTITION BY trial_id ORDER BY {_order(precedence, f"est_{f}")}, r) '
                       f'AS "r_{f}"' for f in typed)
-    return f"""
+    firsts = "".join(f', CAST(1 AS BIGINT) AS "r_{f}"' for f in typed)
+    return [f"""
+        CREATE OR REPLACE TEMP TABLE _ranked AS
+        SELECT c.doc_key, c.doc_id, c.path, d.format, d.layout, x.ck, x.rec, x.trial_id AS source_trial_id,
+               m.trial_id, t.tier, x.last_update_date AS lud{", " + est if est else ""}
+        FROM _cur c JOIN docs d USING (ck) JOIN {records} x USING (ck)
+        JOIN _map m ON m.source_trial_id = x.trial_id JOIN _tiers t ON t.format = d.format
+        WHERE c.ingested""",
+        "CREATE OR REPLACE TEMP TABLE _multi AS SELECT trial_id FROM _ranked GROUP BY trial_id HAVING count(*) > 1",
+        f"""
         CREATE OR REPLACE TEMP TABLE _src AS
+        SELECT *, CAST(1 AS BIGINT) AS r{firsts} FROM _ranked ANTI JOIN _multi USING (trial_id)
+        UNION ALL
         SELECT *{", " + ranks if ranks else ""} FROM (
           SELECT *, row_number() OVER (PARTITION BY trial_id ORDER BY {_order(precedence, None)}, doc_key, rec) AS r
-          FROM (
-            SELECT c.doc_key, c.doc_id, c.path, d.format, d.layout, x.ck, x.rec, x.trial_id AS source_trial_id,
-                   m.trial_id, t.tier, x.last_update_date AS lud{", " + est if est else ""}
-            FROM _cur c JOIN docs d USING (ck) JOIN {records} x USING (ck)
-            JOIN _map m ON m.source_trial_id = x.trial_id JOIN _tiers t ON t.format = d.format
-            WHERE c.ingested))"""
+          FROM _ranked SEMI JOIN _multi USING (trial_id))""",
+        "DROP TABLE _ranked"]
 
 
 def sql_trials(policy: dict, rows: str = "") -> str:
@@ -427,15 +435,17 @@ TRIAL_TABLES = ("trials", "field_sources", "arm_interventions", "document_trials
 #: the record gave, format) in rank order. An unchanged signature means unchanged merged rows.
 SQL_SIGNATURES = """
     CREATE OR REPLACE TEMP TABLE _sigs AS
+    SELECT trial_id, md5(concat_ws(chr(31), ck, rec, doc_id, path, source_trial_id, format, layout)) AS sig
+    FROM _src ANTI JOIN _multi USING (trial_id)
+    UNION ALL
     SELECT trial_id, md5(string_agg(concat_ws(chr(31), ck, rec, doc_id, path, source_trial_id, format, layout),
                                     chr(30) ORDER BY r)) AS sig
-    FROM _src GROUP BY trial_id"""
+    FROM _src SEMI JOIN _multi USING (trial_id) GROUP BY trial_id"""
 
 
 #: Trials told by one record (``_one``) are taken as they are; only the others (left in ``_src``) are ranked.
 SQL_SPLIT = [
-    """CREATE OR REPLACE TEMP TABLE _one AS SELECT * FROM _src
-       WHERE trial_id IN (SELECT trial_id FROM _src GROUP BY trial_id HAVING count(*) = 1)""",
+    "CREATE OR REPLACE TEMP TABLE _one AS SELECT * FROM _src ANTI JOIN _multi USING (trial_id)",
     "DELETE FROM _src WHERE trial_id IN (SELECT trial_id FROM _one)",
 ]
 
@@ -459,5 +469,5 @@ def sql_fill(con, policy: dict) -> None:
         statements[:0] = [sql_trials(policy, "m_"), *sql_field_sources(policy, "m_"), *sql_children(rows="m_")]
     for stmt in statements:
         con.execute(stmt)
-    for table in ("_src", "_one", *copies):
+    for table in ("_src", "_one", "_multi", *copies):
         con.execute(f'DROP TABLE "{table}"')
