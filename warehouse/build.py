@@ -571,8 +571,9 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     """Build the warehouse at ``db_path`` from every document under ``inputs``. Atomic: all or nothing.
 
     ``cache``: keep and use the parse cache in ``<db dir>/.mscwh-cache/`` (default: when there are at least
-    :data:`CACHE_MIN_DOCUMENTS` documents). ``doc_timeout``: seconds a document may take before it is rejected
-    (none or 0: no limit; no limit either when documents are parsed in-process outside the main thread).
+    :data:`CACHE_MIN_DOCUMENTS` documents). ``doc_timeout``: seconds a document may take before it is rejected,
+    plus 2 per MB of it (none or 0: no limit; no limit either when documents are parsed in-process outside the
+    main thread).
     """
     started = time.perf_counter()
     inputs = list(inputs)
