@@ -158,3 +158,25 @@ def test_the_warehouse_inside_an_input_folder_is_not_read_as_input(build_inputs,
     again = build([str(folder)], str(db), quiet=True)
     assert again.documents == first.documents == len(list((build_inputs / "records").iterdir()))
     assert not rows(db, "SELECT path FROM documents WHERE path LIKE '%w.duckdb%'")
+
+
+def test_the_warehouse_keeps_the_row_groups_it_is_written_with(tmp_path, monkeypatch):
+    """Every connection that writes the warehouse uses the build's row-group size: under DuckDB's default one
+    the last checkpoint merges the row groups again and rewrites the tables (seconds at 100,000 trials)."""
+    from warehouse import build as build_mod
+    from warehouse.bench import make_corpus
+
+    make_corpus(tmp_path / "in", 2100)  # the real records, re-keyed: enough rows for many row groups
+    monkeypatch.setattr(build_mod, "_WAREHOUSE_OPTIONS", "(ROW_GROUP_SIZE 2048)")
+    db = tmp_path / "w.duckdb"
+    build([str(tmp_path / "in")], str(db), quiet=True)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for table in ("field_sources", "criteria", "trial_age_window"):
+            groups = [n for (n,) in con.execute(
+                f"SELECT sum(count) FROM pragma_storage_info('{table}') "
+                "WHERE column_id = 0 AND segment_type <> 'VALIDITY' GROUP BY row_group_id").fetchall()]
+            (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+            assert rows > 2048 and max(groups) == 2048 and sum(groups) == rows, table
+    finally:
+        con.close()

@@ -59,6 +59,11 @@ CACHE_MIN_DOCUMENTS = 64
 FLUSH_ENTRIES = 20_000
 #: Documents per parse task (one segment each): large enough for few files, small enough to balance the workers.
 CHUNK_DOCUMENTS = 256
+#: How a build opens the warehouse it writes: row groups of 16,384 rows instead of DuckDB's 122,880. A row group
+#: of long texts is held whole before it is compressed; smaller ones keep that within the memory limit (the merge
+#: of 100,000 trials: 21.4 s → 16.4 s, the file 0.5 % larger). Every connection that writes to the warehouse
+#: must say so: a checkpoint under the default size merges the row groups again, rewriting every table.
+_WAREHOUSE_OPTIONS = "(ROW_GROUP_SIZE 16384)"
 
 
 class BuildError(Exception):
@@ -737,7 +742,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
                 schema.create(wcon)
             finally:
                 wcon.close()
-            con.execute(f"ATTACH {literal(tmp)} AS wh")
+            con.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")
         try:
             _fill_documents(con, patched=patching is not None)
             con.register("_links", links)
@@ -752,11 +757,13 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
             con.execute(f"DROP TABLE IF EXISTS {t}")
         lap("checkpoint")
 
-        wcon = duckdb.connect(str(tmp))
+        wcon = duckdb.connect()
         try:
             wcon.execute("SET preserve_insertion_order = true")
             wcon.execute(f"SET temp_directory = {literal(spill)}")
             wcon.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
+            wcon.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")  # (other row groups: a rewrite)
+            wcon.execute("USE wh")
             derive.run_all(wcon, prefilled=True, patched=patching is not None)
             lap("derive")
             schema.record_build_info(wcon, inputs_fingerprint=_fingerprint_shas(shas), build_id=build_id)
@@ -829,7 +836,7 @@ def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tm
         SELECT coalesce(n.trial_id, o.trial_id) AS trial_id FROM _sigs n FULL JOIN trial_sigs o USING (trial_id)
         WHERE n.sig IS DISTINCT FROM o.sig""")
     copy.wait()
-    con.execute(f"ATTACH {literal(tmp)} AS wh")
+    con.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")
     for table in (*TRIAL_TABLES, *CHILD_TABLES):
         con.execute(f'DELETE FROM wh."{table}" WHERE trial_id IN (SELECT trial_id FROM _dirty)')
     for table in ("document_links", "build_info"):
