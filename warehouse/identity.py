@@ -146,10 +146,6 @@ def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
     return set(zip(*(words[i:] for i in range(n)), strict=False))  # (the shorter slices end it)
 
 
-def _jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
 @dataclass(slots=True)
 class DocLink:
     provisional_id: str
@@ -166,9 +162,8 @@ def link_provisional(provisional: list[TrialRecord], known: dict[str, list[Trial
     Per page, in order: a normalized title (20+ characters) that exactly one known trial has links it; else the
     known summary with the highest Jaccard similarity of word 3-grams (ties: the greater trial id) is its
     candidate, linked at ``summary_threshold`` unless the runner-up reaches it too; else the known title with the
-    most words in common is its (unlinked) candidate. Scores are computed only for the known texts that share a
-    3-gram or word with the page (inverted indexes), so a page costs about what its rarer words cost, not a pass
-    over every known trial."""
+    most words in common is its (unlinked) candidate. After the first pages (:class:`_SetIndex`), scores are
+    computed only for the known texts that share a 3-gram or word with the page, through inverted indexes."""
     by_title: dict[str, set[str]] = {}
     summaries: _SetIndex | None = None
     titles: _SetIndex | None = None
