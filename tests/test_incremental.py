@@ -344,10 +344,10 @@ def _full(corpus: Path, tmp_path: Path) -> Path:
     return db
 
 
-@pytest.mark.parametrize("step", ["identity", "merge"])
+@pytest.mark.parametrize("step", ["parse", "identity", "merge"])
 def test_failed_patch_leaves_the_previous_warehouse_and_no_copy(corpus, tmp_path, monkeypatch, step):
-    """A patch fails while its copy of the warehouse is being made (identity) or after (merge): the installed
-    warehouse is untouched and the partial copy is removed."""
+    """A patch fails while its copy of the warehouse is being made (parse, identity) or after (merge): the
+    installed warehouse is untouched and the partial copy is removed."""
     from warehouse import build as build_module
 
     db = tmp_path / "w.duckdb"
@@ -359,7 +359,7 @@ def test_failed_patch_leaves_the_previous_warehouse_and_no_copy(corpus, tmp_path
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure")
 
-    name = "_identity" if step == "identity" else "sql_fill"
+    name = {"parse": "parse_document", "identity": "_identity", "merge": "sql_fill"}[step]
     working = getattr(build_module, name)
     monkeypatch.setattr(build_module, name, broken)
     with pytest.raises(RuntimeError, match="simulated"):
@@ -369,3 +369,22 @@ def test_failed_patch_leaves_the_previous_warehouse_and_no_copy(corpus, tmp_path
     monkeypatch.setattr(build_module, name, working)
     patched = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert any("patched" in note for note in patched.notes)
+
+
+def test_a_copy_of_another_warehouse_is_not_patched(corpus, tmp_path, monkeypatch):
+    """Another build installed its own warehouse while this one copied the installed file: the copy's build id
+    is not the one checked, so the build writes every table instead of patching a stranger."""
+    from warehouse import build as build_module
+
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    stranger = tmp_path / "other" / "w.duckdb"
+    stranger.parent.mkdir()
+    build([str(corpus / "records")], str(stranger), workers=1, quiet=True, cache=False)
+    changed = corpus / "records" / "NCT02513394.json"
+    changed.write_text(json.dumps(json.loads(changed.read_bytes()), indent=1), encoding="utf-8")
+    real = build_module.BackgroundCopy
+    monkeypatch.setattr(build_module, "BackgroundCopy", lambda src, dst: real(stranger, dst))
+    again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert not any("patched" in note for note in again.notes)
+    assert snapshot(db) == snapshot(_full(corpus, tmp_path))

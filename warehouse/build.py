@@ -650,68 +650,80 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
         todo.append((k, item))
     stat_change = parse_cache.StatChange(dropped=set(index).difference(item.path for item in items))
     del index, stats
+    code = parse_cache.code_fingerprint()
+    installed = _installed_id(stage, target, code)
+    # a patch starts from a copy of the installed warehouse, made in the background: from here when files changed
+    # and are parsed in this process (no worker forked meanwhile), else once the documents are known to differ
+    copy = None
+    if installed is not None and (todo or stat_change.dropped) and (workers == 1 or len(todo) < PARALLEL_THRESHOLD):
+        copy = BackgroundCopy(target, tmp)
     lap("plan")
 
     global _CACHED
-    stage.close()  # no open database across fork()
-    _CACHED = frozenset(keys)
-    batcher = _Batcher(stage, set(keys))
-    del keys
-    show = not quiet and sys.stderr.isatty() and len(todo) > 200
-    bar = None
-    if show:
-        import click
-
-        bar = click.progressbar(length=len(todo), label="parsing", file=sys.stderr)
-        bar.__enter__()
     try:
-        for done, (metas, staged) in _parse_stream(todo, workers, stage.segments, limit, _workers_path(target)):
-            for key, sha, ck, error in metas:
-                shas[key], cks[key], unreadable[key] = sha, ck, error
-            if staged is not None:
-                batcher.add(*staged)
+        stage.close()  # no open database across fork()
+        _CACHED = frozenset(keys)
+        batcher = _Batcher(stage, set(keys))
+        del keys
+        show = not quiet and sys.stderr.isatty() and len(todo) > 200
+        bar = None
+        if show:
+            import click
+
+            bar = click.progressbar(length=len(todo), label="parsing", file=sys.stderr)
+            bar.__enter__()
+        try:
+            for done, (metas, staged) in _parse_stream(todo, workers, stage.segments, limit, _workers_path(target)):
+                for key, sha, ck, error in metas:
+                    shas[key], cks[key], unreadable[key] = sha, ck, error
+                if staged is not None:
+                    batcher.add(*staged)
+                if bar is not None:
+                    bar.update(done)
+            batcher.flush()
+        finally:
+            _CACHED = frozenset()
             if bar is not None:
-                bar.update(done)
-        batcher.flush()
-    finally:
-        _CACHED = frozenset()
-        if bar is not None:
-            bar.__exit__(None, None, None)
-    lap("parse")
+                bar.__exit__(None, None, None)
+        lap("parse")
 
-    con = stage.connect()
-    con.execute(f"SET temp_directory = {literal(spill)}")
-    stage.attach_rows()
-    manifest = dict(con.execute("SELECT ck, error FROM docs").fetchall())
-    errors = [unreadable[k] if cks[k] is None else manifest[cks[k]] for k in range(n)]
-    del manifest
-    paths = [_printable(item.path) for item in items]
-    doc_ids, errors = _assign_ids(paths, shas, errors)
-    con.register("_cur_rows", pa.table({
-        "doc_key": pa.array(range(n), pa.int32()), "path": pa.array(paths, pa.string()),
-        "sha256": pa.array(shas, pa.string()), "ck": pa.array(cks, pa.string()),
-        "doc_id": pa.array(doc_ids, pa.string()), "error": pa.array(errors, pa.string()),
-        "ingested": pa.array([e is None for e in errors], pa.bool_())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _cur AS SELECT * FROM _cur_rows")
-    con.unregister("_cur_rows")
-    # the build id: what the warehouse is built from (documents, their cache entries and verdicts) and with
-    code = parse_cache.code_fingerprint()
-    build_id = con.execute("SELECT md5(? || string_agg(concat_ws(chr(31), path, ck, doc_id, error), chr(30) "
-                           "ORDER BY doc_key)) FROM _cur", [code]).fetchone()[0][:16]
-    stat_change.dropped.update(item.path for _, item in todo)
-    stat_change.added = [(item.path, sigs[k], shas[k]) for k, item in todo if sigs[k] and cks[k] is not None]
-    installed = _installed_id(stage, target, code)
-    current = _installed_summary(target) if installed == build_id else None
-    if current is not None:  # the installed warehouse was built from exactly these documents by this code
-        stage.finish_stat(stat_change)
-        current.parsed, current.reused = batcher.parsed, _reused(n, todo, cks, batcher.parsed)
-        current.notes.append("the warehouse is up to date: nothing to merge")
-        lap("check")
-        current.phases = phases
-        return current
+        con = stage.connect()
+        con.execute(f"SET temp_directory = {literal(spill)}")
+        stage.attach_rows()
+        manifest = dict(con.execute("SELECT ck, error FROM docs").fetchall())
+        errors = [unreadable[k] if cks[k] is None else manifest[cks[k]] for k in range(n)]
+        del manifest
+        paths = [_printable(item.path) for item in items]
+        doc_ids, errors = _assign_ids(paths, shas, errors)
+        con.register("_cur_rows", pa.table({
+            "doc_key": pa.array(range(n), pa.int32()), "path": pa.array(paths, pa.string()),
+            "sha256": pa.array(shas, pa.string()), "ck": pa.array(cks, pa.string()),
+            "doc_id": pa.array(doc_ids, pa.string()), "error": pa.array(errors, pa.string()),
+            "ingested": pa.array([e is None for e in errors], pa.bool_())}))
+        con.execute("CREATE OR REPLACE TEMP TABLE _cur AS SELECT * FROM _cur_rows")
+        con.unregister("_cur_rows")
+        # the build id: what the warehouse is built from (documents, their cache entries and verdicts) and with
+        build_id = con.execute("SELECT md5(? || string_agg(concat_ws(chr(31), path, ck, doc_id, error), chr(30) "
+                               "ORDER BY doc_key)) FROM _cur", [code]).fetchone()[0][:16]
+        stat_change.dropped.update(item.path for _, item in todo)
+        stat_change.added = [(item.path, sigs[k], shas[k]) for k, item in todo if sigs[k] and cks[k] is not None]
+        current = _installed_summary(target) if installed == build_id else None
+        if current is not None:  # the installed warehouse was built from exactly these documents by this code
+            stage.finish_stat(stat_change)
+            current.parsed, current.reused = batcher.parsed, _reused(n, todo, cks, batcher.parsed)
+            current.notes.append("the warehouse is up to date: nothing to merge")
+            if copy is not None:
+                copy.cancel()
+            lap("check")
+            current.phases = phases
+            return current
+    except BaseException:
+        if copy is not None:
+            copy.cancel()
+        raise
 
-    # a patch starts from a copy of the installed warehouse, made while identity and ranking run
-    copy = BackgroundCopy(target, tmp) if installed is not None else None
+    if copy is None and installed is not None:
+        copy = BackgroundCopy(target, tmp)
     try:
         policy = load_policy()
         # what identity and ranking read of every record, copied once out of the segments
@@ -732,7 +744,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
             con.execute(stmt)
         con.execute(SQL_SIGNATURES)
         lap("rank")
-        patching = _start_patch(con, copy, tmp)
+        patching = _start_patch(con, copy, tmp, installed)
         if patching is not None:  # only the changed trials are merged: read only the segments holding their records
             segs = con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall()
             stage.attach_rows(s for (s,) in segs)
@@ -819,11 +831,13 @@ def _fill_documents(con: duckdb.DuckDBPyConnection, patched: bool) -> None:
     con.execute("DROP TABLE _docs_gone")
 
 
-def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tmp: Path) -> int | None:
+def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tmp: Path,
+                 installed: str | None) -> int | None:
     """Start the new warehouse as a copy of the previous one, less the trials whose records changed.
 
-    Only when the previous warehouse is the one this cache last installed (same build id), built by the same
-    code, and complete on disk (no write-ahead log): then ``copy`` is copying it to ``tmp``. Trials whose
+    Only when the previous warehouse is the one this cache last installed (build id ``installed``), built by the
+    same code, and complete on disk (no write-ahead log): then ``copy`` is copying it to ``tmp``, and the copy
+    must still have that build id (another build may have installed its own warehouse meanwhile). Trials whose
     signature (``_sigs``) differs, appeared or disappeared are deleted from the copy and ``_src`` keeps only
     theirs, so the merge re-creates exactly them; documents are updated where they differ and page links
     rewritten whole. Returns the number of changed trials, or None (full build): the result equals a full
@@ -837,6 +851,11 @@ def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tm
         WHERE n.sig IS DISTINCT FROM o.sig""")
     copy.wait()
     con.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")
+    copied = con.execute("SELECT value FROM wh.build_info WHERE key = 'build_id'").fetchall()
+    if copied != [(installed,)]:
+        con.execute("DETACH wh")
+        _remove(tmp)
+        return None
     for table in (*TRIAL_TABLES, *CHILD_TABLES):
         con.execute(f'DELETE FROM wh."{table}" WHERE trial_id IN (SELECT trial_id FROM _dirty)')
     for table in ("document_links", "build_info"):
