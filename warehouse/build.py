@@ -114,7 +114,7 @@ def parse_all(items: list[InputFile], workers: int | None = None,
     """Parse every input, in worker processes when there are many; results in input order."""
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
     results: list[ParsedDocument] = []
-    if workers == 1 or len(items) < PARALLEL_THRESHOLD:
+    if _parsed_here(len(items), workers):
         for item in items:
             results.append(_parse_input(item))
             if progress:
@@ -334,13 +334,18 @@ def _chunks(todo: list[tuple[int, InputFile]], workers: int) -> list[list[tuple[
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
+def _parsed_here(n: int, workers: int) -> bool:
+    """Whether ``n`` documents are parsed in this process rather than by worker processes."""
+    return workers == 1 or n < PARALLEL_THRESHOLD
+
+
 def _parse_stream(todo: list[tuple[int, InputFile]], workers: int, segments: Path, limit: float | None,
                   marks: Path) -> Iterator[tuple[int, tuple]]:
     """(documents done, chunk result) as chunks finish; in worker processes when there are many documents (their
     notes of what they work on in the folder ``marks``)."""
     task = functools.partial(parse_chunk, segments=segments, limit=limit)
     chunks = _chunks(todo, workers)
-    if workers == 1 or len(todo) < PARALLEL_THRESHOLD:
+    if _parsed_here(len(todo), workers):
         for chunk in chunks:
             yield len(chunk), task(chunk)
         return
@@ -655,7 +660,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
     # a patch starts from a copy of the installed warehouse, made in the background: from here when files changed
     # and are parsed in this process (no worker forked meanwhile), else once the documents are known to differ
     copy = None
-    if installed is not None and (todo or stat_change.dropped) and (workers == 1 or len(todo) < PARALLEL_THRESHOLD):
+    if installed is not None and (todo or stat_change.dropped) and _parsed_here(len(todo), workers):
         copy = BackgroundCopy(target, tmp)
     lap("plan")
 
@@ -717,14 +722,9 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
             lap("check")
             current.phases = phases
             return current
-    except BaseException:
-        if copy is not None:
-            copy.cancel()
-        raise
 
-    if copy is None and installed is not None:
-        copy = BackgroundCopy(target, tmp)
-    try:
+        if copy is None and installed is not None:
+            copy = BackgroundCopy(target, tmp)
         policy = load_policy()
         # what identity and ranking read of every record, copied once out of the segments
         dates = "".join(f', "{t}"' for t in policy.get("typed_fields", {}).values())

@@ -17,7 +17,7 @@ import shutil
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TypeVar
@@ -112,16 +112,14 @@ def run(chunks: list[list[tuple[int, Item]]], workers: int, task: Callable[[list
             executor = pool(workers)
             try:
                 futures = {executor.submit(task, chunk): chunk for chunk in pending}
-                while futures:
-                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        chunk = futures.pop(future)
-                        try:
-                            result = future.result()
-                        except BrokenProcessPool:
-                            failed.append(chunk)
-                            continue
-                        yield len(chunk), result
+                for future in as_completed(futures):
+                    chunk = futures.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        failed.append(chunk)
+                        continue
+                    yield len(chunk), result
             finally:  # (when the build stops early, the chunks not started are dropped)
                 executor.shutdown(wait=True, cancel_futures=True)
             if not failed:
