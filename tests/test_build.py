@@ -120,6 +120,20 @@ def test_killed_build_leaves_previous_warehouse_readable(tmp_path):
             leftover.unlink()
 
 
+def test_the_old_warehouse_is_freed_and_a_killed_builds_old_name_removed(tmp_path):
+    db = tmp_path / "w.duckdb"
+    fixtures = str(REPO / "tests/fixtures/build")
+    build([fixtures], str(db), workers=1, quiet=True)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".w.duckdb.old-{int(gone.stdout)}"  # a build killed while freeing its old warehouse
+    os.link(db, stale)
+    old_inode = db.stat().st_ino
+    build([fixtures], str(db), workers=1, quiet=True, cache=False)
+    assert db.stat().st_ino != old_inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]
+    assert rows(db, "SELECT count(*) FROM trials")[0][0] > 0
+
+
 def test_missing_input_path_is_a_clear_error(tmp_path):
     from warehouse.build import BuildError
 

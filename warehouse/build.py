@@ -21,6 +21,7 @@ import shutil
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -411,18 +412,22 @@ def _assign_ids(paths: list[str], shas: list[str], errors: list[str | None]) -> 
     """Document ids (content hash; copies numbered by path) and errors with duplicates marked (see _doc_ids)."""
     errors = list(errors)
     first_path: dict[str, str] = {}
-    for i, (path, sha) in enumerate(zip(paths, shas, strict=True)):
-        if sha and sha in first_path and not errors[i]:
-            errors[i] = f"duplicate: identical bytes to {first_path[sha]} (already ingested)"
-        elif sha and not errors[i]:
-            first_path[sha] = path
+    for i, sha in enumerate(shas):
+        if sha and not errors[i]:
+            first = first_path.get(sha)
+            if first is None:
+                first_path[sha] = paths[i]
+            else:
+                errors[i] = f"duplicate: identical bytes to {first} (already ingested)"
     ids = [sha[:16] if sha else "unreadable" for sha in shas]
-    holders: dict[str, list[int]] = {}
-    for i, doc_id in enumerate(ids):
-        holders.setdefault(doc_id, []).append(i)
     unique = list(ids)
-    for same in holders.values():
-        if len(same) > 1:
+    shared = {doc_id for doc_id, count in Counter(ids).items() if count > 1}
+    if shared:
+        holders: dict[str, list[int]] = {}
+        for i, doc_id in enumerate(ids):
+            if doc_id in shared:
+                holders.setdefault(doc_id, []).append(i)
+        for same in holders.values():
             same.sort(key=lambda i: (errors[i] is not None, paths[i]))
             for n, i in enumerate(same[1:], start=2):
                 unique[i] = f"{ids[i]}-{n}"
@@ -526,10 +531,26 @@ def _without_own_files(items: list[InputFile], target: Path) -> tuple[list[Input
     return kept, stats
 
 
+def _install(tmp: Path, target: Path) -> list[threading.Thread]:
+    """Put the new warehouse in place of the old (atomically). The old file keeps a second name for a moment,
+    ``.<db>.old-<pid>``, removed by the thread returned: freeing a large file's blocks takes ext4 ~0.2 s per GB,
+    and the rest of the build need not wait for it."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    try:
+        os.link(target, old)
+    except OSError:  # no old warehouse, or links not supported: replaced (and freed) in one step
+        os.replace(tmp, target)
+        return []
+    os.replace(tmp, target)
+    thread = threading.Thread(target=old.unlink, kwargs={"missing_ok": True}, name="free-old", daemon=True)
+    thread.start()
+    return [thread]
+
+
 def _clean_leftovers(target: Path) -> None:
     """Remove temporary files of earlier builds of ``target`` whose process is gone (killed builds)."""
     for pattern in (f".{target.name}.building-*", f".{target.name}.staging-*", f".{target.name}.spill-*",
-                    f".{target.name}.workers-*"):
+                    f".{target.name}.workers-*", f".{target.name}.old-*"):
         for path in target.parent.glob(pattern):
             pid = path.name.rsplit("-", 1)[-1].split(".", 1)[0]
             if not pid.isdigit() or int(pid) == os.getpid():
@@ -605,8 +626,10 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     stage = parse_cache.Stage.open(parse_cache.location(target) if use_cache else None,
                                    target.with_name(f".{target.name}.staging-{os.getpid()}"))
     _remove(tmp)
+    freeing: list[threading.Thread] = []
     try:
-        summary = _build(items, stats, inputs, stage, target, tmp, spill, workers, quiet, doc_timeout or None)
+        summary = _build(items, stats, inputs, stage, target, tmp, spill, workers, quiet, doc_timeout or None,
+                         freeing)
     except BrokenProcessPool as exc:
         _remove(tmp)
         raise BuildError(f"a worker process died: {exc}") from None
@@ -619,12 +642,15 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
             parse_cache.remove_db(stage.path)
         shutil.rmtree(spill, ignore_errors=True)
         shutil.rmtree(_workers_path(target), ignore_errors=True)
+        for thread in freeing:
+            thread.join()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: list[str], stage: parse_cache.Stage,
-           target: Path, tmp: Path, spill: Path, workers: int, quiet: bool, limit: float | None) -> BuildSummary:
+           target: Path, tmp: Path, spill: Path, workers: int, quiet: bool, limit: float | None,
+           freeing: list[threading.Thread]) -> BuildSummary:
     clock = time.perf_counter()
     phases: dict[str, float] = {}
 
@@ -694,7 +720,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
 
         con = stage.connect()
         con.execute(f"SET temp_directory = {literal(spill)}")
-        stage.attach_rows()
+        stage.attach_rows(tables=_IDENTITY_ROWS)  # (the others once it is known which segments the merge reads)
         manifest = dict(con.execute("SELECT ck, error FROM docs").fetchall())
         errors = [unreadable[k] if cks[k] is None else manifest[cks[k]] for k in range(n)]
         del manifest
@@ -749,6 +775,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
             segs = con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall()
             stage.attach_rows(s for (s,) in segs)
         else:
+            stage.attach_rows()
             wcon = duckdb.connect(str(tmp))
             try:
                 schema.create(wcon)
@@ -785,7 +812,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
         finally:
             wcon.close()
         _remove(target.with_name(target.name + ".wal"))
-        os.replace(tmp, target)
+        freeing.extend(_install(tmp, target))
         lap("validate+install")
     except BaseException:
         if copy is not None:
@@ -807,6 +834,9 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
     summary.phases = phases
     return summary
 
+
+#: The staging tables read before the merge: by identity, ranking and trial signatures.
+_IDENTITY_ROWS = ("records", "s_identifiers")
 
 _DOCUMENT_ROWS = """
     SELECT c.doc_id, c.path, c.sha256, d.format, d.layout,

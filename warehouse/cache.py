@@ -522,10 +522,10 @@ class Stage:
             con.execute("COMMIT")
             shutil.rmtree(self.segments / seg, ignore_errors=True)
 
-    def attach_rows(self, segs: Iterable[str] | None = None) -> None:
-        """Make the staging tables readable by name on this connection: temporary views over the files of every
-        segment, or of ``segs`` only (an empty table where no segment has rows); the rows of dead entries are
-        left out."""
+    def attach_rows(self, segs: Iterable[str] | None = None, tables: Iterable[str] = ROW_TABLES) -> None:
+        """Make the staging ``tables`` readable by name on this connection: temporary views over the files of
+        every segment, or of ``segs`` only (an empty table where no segment has rows); the rows of dead entries
+        are left out."""
         con = self.connect()
         wanted = None if segs is None else set(segs)
         dirty = {s for (s,) in con.execute("SELECT DISTINCT seg FROM dead").fetchall()}
@@ -541,7 +541,7 @@ class Stage:
         con.execute("CREATE OR REPLACE TEMP TABLE _dead_rows AS SELECT * FROM _dead_list")
         con.unregister("_dead_list")
         views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
-        for table in ROW_TABLES:
+        for table in tables:
             con.execute(f'DROP {"VIEW" if table in views else "TABLE"} IF EXISTS temp."{table}"')
             parts = []
             if table in clean:

@@ -13,7 +13,9 @@ STEP = 64 * 1024 * 1024
 class BackgroundCopy:
     """``src`` copied to ``dst`` (created or truncated) by a thread; :meth:`wait` for it, or :meth:`cancel` it.
 
-    The copy is done in the kernel (``os.copy_file_range`` / ``os.sendfile``), in steps of :data:`STEP` bytes.
+    The copy is done in the kernel (``os.copy_file_range`` / ``os.sendfile``), in steps of :data:`STEP` bytes,
+    and flushed to disk by the thread: whoever writes the copy next would otherwise wait for that flush at its
+    first ``fsync`` (a DuckDB checkpoint; ~0.4 s for a 1.3 GB warehouse).
     """
 
     def __init__(self, src: Path, dst: Path) -> None:
@@ -33,6 +35,8 @@ class BackgroundCopy:
                     if sent == 0:
                         raise OSError(f"{self.src} ended early: {done} of {size} bytes")
                     done += sent
+                if not self._stop.is_set():
+                    os.fsync(fout.fileno())
         except BaseException as exc:  # noqa: BLE001 - handed to wait()
             self._error = exc
 
