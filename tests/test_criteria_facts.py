@@ -100,14 +100,14 @@ def test_window_reads_exclusion_bounds_inverted():
 
 
 def test_derive_drops_facts_whose_evidence_is_not_in_the_text(monkeypatch):
-    from warehouse import criteria_facts
+    from warehouse import criteria_facts, criteria_patterns
     from warehouse.criteria_patterns import Fact
 
     con = duckdb.connect()
     schema.create(con)
     con.execute("INSERT INTO trials (trial_id) VALUES ('T1')")
     con.execute("INSERT INTO criteria VALUES ('T1', 'inclusion', 1, 'Age 18-70', 'd')")
-    monkeypatch.setattr(criteria_facts, "extract_facts", lambda text: [
+    monkeypatch.setattr(criteria_patterns, "extract_facts", lambda text: [
         Fact("age", 18.0, 70.0, True, True, "years", "Age 18-70"),
         Fact("age", 18.0, 70.0, True, True, "years", "Age 18 - 70"),
     ])

@@ -177,7 +177,7 @@ def test_no_time_limit_outside_the_main_thread():
     assert seen == [(0.0, 0.0)]
 
 
-def _die(chunk, segments, limit=None):
+def _die(chunk, segments, limit=None, cached_file=None):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -211,3 +211,52 @@ def test_a_derive_worker_that_dies_raises_instead_of_waiting_forever():
         x * 2 for x in range(8, 20)]
     with pytest.raises(BrokenProcessPool):
         map_chunks(_die_on_second, list(range(20)), workers=2, min_items=1)
+
+
+def _double(chunk):
+    return [item * 2 for _, item in chunk]
+
+
+def _no_setup():
+    pass
+
+
+def _not_expected(key, item, why):
+    raise AssertionError(f"no document should be blamed: {key} ({why})")
+
+
+@pytest.mark.timeout(60)
+def test_started_workers_lost_before_their_first_task_are_replaced(tmp_path):
+    marks = tmp_path / "marks"
+    started = parse_pool.prestart(2, _no_setup, (), marks)
+    for process in list(started._processes.values()):  # (killed while they wait for work)
+        process.kill()
+        process.join()
+    chunks = [[(0, 1), (1, 2)], [(2, 3)]]
+    got = dict(parse_pool.run(chunks, 2, _double, _no_setup, (), _not_expected, marks, started))
+    assert sorted(got.items()) == [(1, [6]), (2, [2, 4])]
+    assert not marks.exists()
+
+
+def test_started_workers_skip_what_the_cache_holds(tmp_path, monkeypatch):
+    """Workers started before the cache was read learn its keys from a file: a file touched but not changed is
+    not parsed again, a changed one is."""
+    root = corpus(tmp_path / "in")
+    db = tmp_path / "w.duckdb"
+    build([str(root)], str(db), workers=2, quiet=True, cache=True)
+    log = tmp_path / "parsed.log"
+    real = build_mod.parse_document
+
+    def parse(path: str, data: bytes, sha256: str | None = None):
+        with open(log, "a") as fh:  # (written by the worker processes)
+            fh.write(Path(path).name + "\n")
+        return real(path, data, sha256)
+
+    monkeypatch.setattr(build_mod, "parse_document", parse)
+    touched, changed = root / RECORDS[0].name, root / RECORDS[1].name
+    os.utime(touched, (time.time() + 5, time.time() + 5))
+    changed.write_bytes(changed.read_bytes() + b"\n")
+    summary = build([str(root)], str(db), workers=2, quiet=True, cache=True)
+    assert log.read_text().split() == [changed.name]
+    assert (summary.parsed, summary.reused) == (1, len(RECORDS) - 1)
+    assert summary.documents == summary.ingested == len(RECORDS)

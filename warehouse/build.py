@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -236,6 +237,7 @@ def _tmp_path(target: Path) -> Path:
 
 
 def _workers_path(target: Path) -> Path:
+    """The folder of what the parse workers share with the build: their notes (``marks``), the cache's keys."""
     return target.with_name(f".{target.name}.workers-{os.getpid()}")
 
 
@@ -261,13 +263,16 @@ def _watch_parent(parent: int) -> None:
 
 
 def _init_worker(parent: int) -> None:
-    """A worker exits when its build dies (even by SIGKILL) and never shares the parent's open archives.
+    """A worker exits when its build dies (even by SIGKILL), never shares the parent's open archives and yields
+    the CPU to the build's own process (it may warm up while that process is still finding files).
 
     The vocabularies are compiled once, then everything alive is frozen out of the garbage collector's scans
     and full collections are made rarer: the workers' memos hold many long-lived objects that would otherwise
     be scanned again and again (about a fifth of the parse time).
     """
     _open_zip.cache_clear()
+    with contextlib.suppress(AttributeError, OSError):  # the build's own process goes first (see prestart)
+        os.nice(10)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     from warehouse import record_derive
 
@@ -276,11 +281,13 @@ def _init_worker(parent: int) -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path,
-                limit: float | None = None) -> tuple[list[tuple], tuple | None]:
+def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float | None = None,
+                cached_file: str | None = None) -> tuple[list[tuple], tuple | None]:
     """Read, hash and (unless cached) parse each document of a chunk, each within ``limit`` seconds.
 
-    Returns one ``(doc_key, sha256, cache_key, error)`` per document (``error`` only for documents that are not
+    The parse cache's keys are those of the build (``_CACHED``), or those listed in ``cached_file`` (for
+    workers started before they were known). Returns one ``(doc_key, sha256, cache_key, error)`` per document
+    (``error`` only for documents that are not
     cached: unreadable, or given up after ``limit`` seconds and 2 per MB) and, for the newly parsed documents,
     the segment they were written to under ``segments`` (manifest rows and files, see
     :func:`warehouse.cache.write_segment`).
@@ -288,6 +295,7 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path,
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
     local: set[str] = set()
+    cached = _cached_in(cached_file) if cached_file else _CACHED
     for key, item in chunk:
         parse_pool.mark(key)
         try:
@@ -296,11 +304,11 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path,
             metas.append((key, "", None, f"unreadable: {exc}"))
             continue
         sha = hashlib.sha256(data).hexdigest()
-        if sha in _CACHED or sha in local:
+        if sha in cached or sha in local:
             metas.append((key, sha, sha, None))
             continue
-        pkey = parse_cache.path_key(sha, item) if _CACHED else None  # (it reads the sidecars: only when needed)
-        if pkey is not None and (pkey in _CACHED or pkey in local):
+        pkey = parse_cache.path_key(sha, item) if cached else None  # (it reads the sidecars: only when needed)
+        if pkey is not None and (pkey in cached or pkey in local):
             metas.append((key, sha, pkey, None))
             continue
         allowed = parse_pool.allowed_seconds(limit, len(data))
@@ -330,6 +338,13 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path,
     return metas, parse_cache.write_segment(segments, tables)
 
 
+@functools.lru_cache(maxsize=1)
+def _cached_in(path: str) -> frozenset[str]:
+    """The parse cache's keys, one per line in the file at ``path``."""
+    with open(path, encoding="utf-8") as fh:
+        return frozenset(fh.read().split("\n"))
+
+
 def _chunks(todo: list[tuple[int, InputFile]], workers: int) -> list[list[tuple[int, InputFile]]]:
     size = max(4, min(CHUNK_DOCUMENTS, len(todo) // (workers * 8) or 1))
     return [todo[i:i + size] for i in range(0, len(todo), size)]
@@ -341,16 +356,18 @@ def _parsed_here(n: int, workers: int) -> bool:
 
 
 def _parse_stream(todo: list[tuple[int, InputFile]], workers: int, segments: Path, limit: float | None,
-                  marks: Path) -> Iterator[tuple[int, tuple]]:
-    """(documents done, chunk result) as chunks finish; in worker processes when there are many documents (their
-    notes of what they work on in the folder ``marks``)."""
-    task = functools.partial(parse_chunk, segments=segments, limit=limit)
+                  marks: Path, started: ProcessPoolExecutor | None,
+                  cached_file: Path | None) -> Iterator[tuple[int, tuple]]:
+    """(documents done, chunk result) as chunks finish; in the ``started`` workers if any, else in worker processes
+    when there are many documents (their notes of what they work on in the folder ``marks``)."""
+    task = functools.partial(parse_chunk, segments=segments, limit=limit,
+                             cached_file=None if cached_file is None else str(cached_file))
     chunks = _chunks(todo, workers)
-    if _parsed_here(len(todo), workers):
+    if started is None and _parsed_here(len(todo), workers):
         for chunk in chunks:
             yield len(chunk), task(chunk)
         return
-    yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed, marks)
+    yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed, marks, started)
 
 
 def _crashed(key: int, item: InputFile, why: str) -> tuple[list[tuple], None]:
@@ -610,17 +627,27 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     inputs = list(inputs)
     if not inputs:
         raise BuildError("no --input given")
-    try:
-        items = discover(inputs)
-    except FileNotFoundError as exc:
-        raise BuildError(str(exc)) from None
+    missing = [root for root in inputs if not os.path.exists(root)]
+    if missing:
+        raise BuildError(f"input path does not exist: {missing[0]}")
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
     target = Path(db_path)
     _check_target(target)
-    items, stats = _without_own_files(items, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(target)
+    # workers started first (while this process is small: forking costs it little) warm up, importing and
+    # compiling the vocabularies, while the files are found and compared with the cache
+    warm = (parse_pool.prestart(workers, _init_worker, (os.getpid(),), _workers_path(target) / "marks")
+            if workers > 1 and cache is not False else None)
+    try:
+        items = discover(inputs)
+        items, stats = _without_own_files(items, target)
+    except BaseException:
+        _stop(warm, target)
+        raise
     use_cache = cache if cache is not None else len(items) >= CACHE_MIN_DOCUMENTS
+    if warm is not None and not use_cache:
+        warm = _stop(warm, target)
     tmp = _tmp_path(target)
     spill = target.with_name(f".{target.name}.spill-{os.getpid()}")
     stage = parse_cache.Stage.open(parse_cache.location(target) if use_cache else None,
@@ -628,8 +655,8 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     _remove(tmp)
     freeing: list[threading.Thread] = []
     try:
-        summary = _build(items, stats, inputs, stage, target, tmp, spill, workers, quiet, doc_timeout or None,
-                         freeing)
+        summary = _build(items, stats, inputs, stage, target, tmp, spill, workers, warm, quiet,
+                         doc_timeout or None, freeing)
     except BrokenProcessPool as exc:
         _remove(tmp)
         raise BuildError(f"a worker process died: {exc}") from None
@@ -637,6 +664,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
         _remove(tmp)
         raise
     finally:
+        _stop(warm, target)
         stage.release()
         if not stage.persistent:
             parse_cache.remove_db(stage.path)
@@ -648,9 +676,16 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     return summary
 
 
+def _stop(warm: ProcessPoolExecutor | None, target: Path) -> None:
+    """Let the started workers go (they exit once warmed up) and remove their notes."""
+    if warm is not None:
+        warm.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(_workers_path(target), ignore_errors=True)
+
+
 def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: list[str], stage: parse_cache.Stage,
-           target: Path, tmp: Path, spill: Path, workers: int, quiet: bool, limit: float | None,
-           freeing: list[threading.Thread]) -> BuildSummary:
+           target: Path, tmp: Path, spill: Path, workers: int, warm: ProcessPoolExecutor | None, quiet: bool,
+           limit: float | None, freeing: list[threading.Thread]) -> BuildSummary:
     clock = time.perf_counter()
     phases: dict[str, float] = {}
 
@@ -684,9 +719,11 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
     code = parse_cache.code_fingerprint()
     installed = _installed_id(stage, target, code)
     # a patch starts from a copy of the installed warehouse, made in the background: from here when files changed
-    # and are parsed in this process (no worker forked meanwhile), else once the documents are known to differ
+    # and are parsed in this process or by the started workers (no worker forked meanwhile), else once the
+    # documents are known to differ
     copy = None
-    if installed is not None and (todo or stat_change.dropped) and _parsed_here(len(todo), workers):
+    if installed is not None and (todo or stat_change.dropped) and (warm is not None
+                                                                    or _parsed_here(len(todo), workers)):
         copy = BackgroundCopy(target, tmp)
     lap("plan")
 
@@ -694,6 +731,11 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
     try:
         stage.close()  # no open database across fork()
         _CACHED = frozenset(keys)
+        cached_file = None
+        if warm is not None and todo and keys:  # (these workers were forked before the keys were known)
+            cached_file = _workers_path(target) / "cached"
+            cached_file.parent.mkdir(parents=True, exist_ok=True)
+            cached_file.write_text("\n".join(keys), encoding="utf-8")
         batcher = _Batcher(stage, set(keys))
         del keys
         show = not quiet and sys.stderr.isatty() and len(todo) > 200
@@ -704,7 +746,9 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
             bar = click.progressbar(length=len(todo), label="parsing", file=sys.stderr)
             bar.__enter__()
         try:
-            for done, (metas, staged) in _parse_stream(todo, workers, stage.segments, limit, _workers_path(target)):
+            marks = _workers_path(target) / "marks"
+            for done, (metas, staged) in _parse_stream(todo, workers, stage.segments, limit, marks, warm,
+                                                         cached_file):
                 for key, sha, ck, error in metas:
                     shas[key], cks[key], unreadable[key] = sha, ck, error
                 if staged is not None:

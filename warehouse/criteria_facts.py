@@ -10,7 +10,6 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from warehouse.criteria_patterns import extract_facts, load_themes, tag_themes
 from warehouse.parallel import map_chunks
 
 FACT_SCHEMA = {
@@ -38,6 +37,8 @@ def read_items(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str,
 
 
 def fact_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFrame:
+    from warehouse.criteria_patterns import extract_facts  # (compiled patterns: only where criteria are read)
+
     rows: dict[str, list] = {k: [] for k in FACT_SCHEMA}
     for trial_id, ctype, ordinal, text, doc_id in items:
         for n, f in enumerate(extract_facts(text), start=1):
@@ -50,6 +51,8 @@ def fact_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFra
 
 
 def theme_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFrame:
+    from warehouse.criteria_patterns import load_themes, tag_themes
+
     themes = load_themes()
     rows: dict[str, list] = {k: [] for k in THEME_SCHEMA}
     for trial_id, ctype, ordinal, text, doc_id in items:

@@ -6,11 +6,15 @@ Reads trials, interventions, arms and arm_interventions in bulk, profiles each t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 import polars as pl
 
-from warehouse.msc_classify import Arm, Intervention, Profile, TrialText, load_vocab, profile
 from warehouse.parallel import map_chunks
+
+if TYPE_CHECKING:
+    from warehouse.msc_classify import Profile, TrialText
 
 PROFILE_SCHEMA = {
     "trial_id": pl.String(), "cell_source": pl.String(), "donor": pl.String(), "product_type": pl.String(),
@@ -28,6 +32,8 @@ DOSES_SCHEMA = {
 def read_trials(con: duckdb.DuckDBPyConnection, where: str = "true") -> list[TrialText]:
     """Every trial (``where``: a condition on ``trials``) with its interventions and arms (arm → intervention
     links), in trial_id order."""
+    from warehouse.msc_classify import Arm, Intervention, TrialText  # (vocabularies: only where trials are read)
+
     trials: dict[str, TrialText] = {}
     for tid, bt, ot, bs, dd, st in con.execute(
         "SELECT trial_id, brief_title, official_title, brief_summary, detailed_description, study_type "
@@ -58,6 +64,8 @@ def read_trials(con: duckdb.DuckDBPyConnection, where: str = "true") -> list[Tri
 
 
 def _profile_chunk(trials: list[TrialText]) -> list[Profile]:
+    from warehouse.msc_classify import load_vocab, profile
+
     vocab = load_vocab()
     return [profile(t, vocab) for t in trials]
 

@@ -2,6 +2,8 @@
 
 * :func:`time_limit` bounds the time one document may take (an alarm in the process's main thread; Python code
   and the regular-expression engine both stop at it).
+* :func:`prestart` starts the workers before the work is known, so that they warm up (import and compile what
+  parsing needs) while the build is still finding and comparing its files.
 * A worker notes which document it is on (:func:`mark`, one small file per worker). When a worker dies (a crash in
   an extension, the kernel's out-of-memory killer), every unfinished task fails together; the documents the
   workers were on are then parsed again one at a time, each in a pool of its own, and the one that kills its
@@ -92,26 +94,44 @@ def _marked(marks: Path) -> set[int]:
     return keys
 
 
+def _pool(n: int, marks: Path, initializer: Callable[..., None], initargs: tuple) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(n, mp_context=mp.get_context("fork"), initializer=_start_worker,
+                               initargs=(marks, initializer, initargs))
+
+
+def prestart(workers: int, initializer: Callable[..., None], initargs: tuple, marks: Path) -> ProcessPoolExecutor:
+    """``workers`` processes started now, running ``initializer`` while their parent goes on; hand them to
+    :func:`run` (or shut them down). Start them before the parent opens databases or starts threads."""
+    marks.mkdir(parents=True, exist_ok=True)
+    executor = _pool(workers, marks, initializer, initargs)
+    executor.submit(int)  # (a fork pool starts all its processes at its first task)
+    return executor
+
+
 def run(chunks: list[list[tuple[int, Item]]], workers: int, task: Callable[[list[tuple[int, Item]]], Result],
         initializer: Callable[..., None], initargs: tuple, on_crash: Callable[[int, Item, str], Result],
-        marks: Path) -> Iterator[tuple[int, Result]]:
-    """(documents done, result) for every chunk of ``(key, item)`` as it finishes in ``workers`` processes; a
-    document that kills its worker twice (once with others, once alone) gives ``on_crash(key, item, why)``.
-    The workers keep their notes in the folder ``marks`` (made, and removed at the end)."""
-    context = mp.get_context("fork")
+        marks: Path, started: ProcessPoolExecutor | None = None) -> Iterator[tuple[int, Result]]:
+    """(documents done, result) for every chunk of ``(key, item)`` as it finishes in ``workers`` processes (the
+    ``started`` ones of :func:`prestart`, if given); a document that kills its worker twice (once with others,
+    once alone) gives ``on_crash(key, item, why)``. The workers keep their notes in the folder ``marks`` (made,
+    and removed at the end)."""
 
     def pool(n: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(n, mp_context=context, initializer=_start_worker,
-                                   initargs=(marks, initializer, initargs))
+        return _pool(n, marks, initializer, initargs)
 
     marks.mkdir(parents=True, exist_ok=True)
     try:
         pending, blind = chunks, 0
         while pending:
             failed: list[list[tuple[int, Item]]] = []
-            executor = pool(workers)
+            executor, started = started or pool(workers), None
             try:
-                futures = {executor.submit(task, chunk): chunk for chunk in pending}
+                futures = {}
+                for chunk in pending:
+                    try:
+                        futures[executor.submit(task, chunk)] = chunk
+                    except BrokenProcessPool:  # (a started pool can lose a worker before its first task)
+                        failed.append(chunk)
                 for future in as_completed(futures):
                     chunk = futures.pop(future)
                     try:
