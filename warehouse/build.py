@@ -646,8 +646,9 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
         _stop(warm, target)
         raise
     use_cache = cache if cache is not None else len(items) >= CACHE_MIN_DOCUMENTS
-    if warm is not None and not use_cache:
-        warm = _stop(warm, target)
+    if warm is not None and not use_cache:  # (too few documents for the cache: parsed here)
+        _stop(warm, target)
+        warm = None
     tmp = _tmp_path(target)
     spill = target.with_name(f".{target.name}.spill-{os.getpid()}")
     stage = parse_cache.Stage.open(parse_cache.location(target) if use_cache else None,
@@ -677,9 +678,9 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
 
 
 def _stop(warm: ProcessPoolExecutor | None, target: Path) -> None:
-    """Let the started workers go (they exit once warmed up) and remove their notes."""
+    """Stop the started workers if they were not used, and remove their notes."""
     if warm is not None:
-        warm.shutdown(wait=False, cancel_futures=True)
+        parse_pool.dismiss(warm)
         shutil.rmtree(_workers_path(target), ignore_errors=True)
 
 

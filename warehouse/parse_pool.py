@@ -108,6 +108,15 @@ def prestart(workers: int, initializer: Callable[..., None], initargs: tuple, ma
     return executor
 
 
+def dismiss(executor: ProcessPoolExecutor) -> None:
+    """Stop the workers of a :func:`prestart` pool that was not handed to :func:`run`, without waiting for them
+    to finish warming up (a pool that ran is already shut down)."""
+    processes = list((executor._processes or {}).values())  # noqa: SLF001 - Python 3.14 has terminate_workers()
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+
+
 def run(chunks: list[list[tuple[int, Item]]], workers: int, task: Callable[[list[tuple[int, Item]]], Result],
         initializer: Callable[..., None], initargs: tuple, on_crash: Callable[[int, Item, str], Result],
         marks: Path, started: ProcessPoolExecutor | None = None) -> Iterator[tuple[int, Result]]:
