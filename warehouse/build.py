@@ -766,9 +766,9 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
         con = stage.connect()
         con.execute(f"SET temp_directory = {literal(spill)}")
         stage.attach_rows(tables=_IDENTITY_ROWS)  # (the others once it is known which segments the merge reads)
-        manifest = dict(con.execute("SELECT ck, error FROM docs").fetchall())
-        errors = [unreadable[k] if cks[k] is None else manifest[cks[k]] for k in range(n)]
-        del manifest
+        failed = dict(con.execute("SELECT ck, error FROM docs WHERE error IS NOT NULL").fetchall())
+        errors = [unreadable[k] if cks[k] is None else failed.get(cks[k]) for k in range(n)]
+        del failed
         paths = [_printable(item.path) for item in items]
         doc_ids, errors = _assign_ids(paths, shas, errors)
         con.register("_cur_rows", pa.table({
@@ -778,9 +778,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
             "ingested": pa.array([e is None for e in errors], pa.bool_())}))
         con.execute("CREATE OR REPLACE TEMP TABLE _cur AS SELECT * FROM _cur_rows")
         con.unregister("_cur_rows")
-        # the build id: what the warehouse is built from (documents, their cache entries and verdicts) and with
-        build_id = con.execute("SELECT md5(? || string_agg(concat_ws(chr(31), path, ck, doc_id, error), chr(30) "
-                               "ORDER BY doc_key)) FROM _cur", [code]).fetchone()[0][:16]
+        build_id = _build_id(code, paths, cks, doc_ids, errors)
         stat_change.dropped.update(item.path for _, item in todo)
         stat_change.added = [(item.path, sigs[k], shas[k]) for k, item in todo if sigs[k] and cks[k] is not None]
         current = _installed_summary(target) if installed == build_id else None
@@ -974,6 +972,14 @@ def _installed_summary(target: Path) -> BuildSummary | None:
             con.close()
     except duckdb.Error:
         return None
+
+
+def _build_id(code: str, *columns: list[str | None]) -> str:
+    """What a warehouse is built from (its documents' paths, cache entries, ids and verdicts) and with (code)."""
+    rows = ("\x1f".join(v for v in row if v is not None) for row in zip(*columns, strict=True))
+    digest = hashlib.sha256(code.encode())
+    digest.update("\x1e".join(rows).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:16]
 
 
 def _fingerprint(docs: list[ParsedDocument]) -> str:

@@ -59,9 +59,7 @@ def _bounded(data: bytes, path: str) -> bytes:
     return data
 
 
-def _is_archive(path: str) -> bool:
-    lower = path.lower()
-    return lower.endswith((".zip", ".tar", ".tar.gz", ".tgz"))
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 
 
 def _archive_members(path: str) -> Iterator[InputFile]:
@@ -92,7 +90,8 @@ def _walk(root: str, seen: set[tuple[int, int]]) -> list[str]:
             continue
         seen.add((st.st_dev, st.st_ino))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        paths.extend(os.path.join(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+        prefix = os.path.join(dirpath, "")
+        paths.extend(prefix + f for f in sorted(filenames) if not f.startswith("."))
     return paths
 
 
@@ -113,8 +112,8 @@ def discover(inputs: list[str]) -> list[InputFile]:
         for path in paths:
             if path in found:  # overlapping inputs name the same file once
                 continue
-            if _is_archive(path) and os.path.isfile(path):
+            if path[-7:].lower().endswith(_ARCHIVE_SUFFIXES) and os.path.isfile(path):
                 found.update((m.path, m) for m in _archive_members(path))
             else:
-                found[path] = InputFile(path=path)
-    return sorted(found.values(), key=lambda f: f.path)
+                found[path] = InputFile(path)
+    return [found[path] for path in sorted(found)]
