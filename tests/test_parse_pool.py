@@ -260,3 +260,32 @@ def test_started_workers_skip_what_the_cache_holds(tmp_path, monkeypatch):
     assert log.read_text().split() == [changed.name]
     assert (summary.parsed, summary.reused) == (1, len(RECORDS) - 1)
     assert summary.documents == summary.ingested == len(RECORDS)
+
+
+def _pids(chunk):
+    return [os.getpid() for _ in chunk]
+
+
+def test_derive_work_goes_to_running_workers_and_falls_back_once_they_are_gone(tmp_path):
+    from warehouse.parallel import map_chunks, running_workers
+
+    started = parse_pool.prestart(2, _no_setup, (), tmp_path / "marks")
+    try:
+        with running_workers(started):
+            pids = [p for part in map_chunks(_pids, [1, 2, 3]) for p in part]
+        assert len(pids) == 3 and os.getpid() not in pids  # (three items: below the size that would fork a pool)
+    finally:
+        parse_pool.dismiss(started)
+    with running_workers(started):  # shut down: done here, as without them
+        assert map_chunks(_pids, [1, 2, 3]) == [[os.getpid()] * 3]
+
+
+def test_started_workers_stay_for_more_work_only_when_asked_and_none_died(tmp_path):
+    marks = tmp_path / "marks"
+    started = parse_pool.prestart(2, _no_setup, (), marks)
+    assert dict(parse_pool.run([[(0, 1)]], 2, _double, _no_setup, (), _not_expected, marks, started,
+                               keep_started=True)) == {1: [2]}
+    assert started.submit(_double, [(0, 5)]).result() == [10]
+    assert dict(parse_pool.run([[(0, 1)]], 2, _double, _no_setup, (), _not_expected, marks, started)) == {1: [2]}
+    with pytest.raises(RuntimeError):  # shut down after its work
+        started.submit(_double, [(0, 5)])

@@ -212,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  no change     {same['wall']:8.1f} s  ({100 * same['wall'] / full['wall']:.1f}% of full; parsed "
               f"{same['parsed']}, reused {same['reused']})  phases {json.dumps(same['phases'])}")
         print(f"  1 file changed {one['wall']:7.1f} s  ({100 * one['wall'] / full['wall']:.1f}% of full; parsed "
-              f"{one['parsed']}, reused {one['reused']})  peak RSS {one['peak_rss_mb']:.0f} MiB")
+              f"{one['parsed']}, reused {one['reused']})  peak RSS {one['peak_rss_mb']:.0f} MiB  "
+              f"phases {json.dumps(one['phases'])}")
         sys.stdout.flush()
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

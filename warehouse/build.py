@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 from ingest.dispatch import parse_document
 from ingest.model import ParsedDocument
 from warehouse import cache as parse_cache
-from warehouse import derive, identity, parse_pool, schema
+from warehouse import derive, identity, parallel, parse_pool, schema
 from warehouse.discover import InputFile, _open_zip, discover
 from warehouse.file_copy import BackgroundCopy
 from warehouse.merge import (
@@ -367,7 +367,9 @@ def _parse_stream(todo: list[tuple[int, InputFile]], workers: int, segments: Pat
         for chunk in chunks:
             yield len(chunk), task(chunk)
         return
-    yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed, marks, started)
+    # (started workers that parsed a few documents stay for the derive step; after many, their memos are large)
+    yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed, marks, started,
+                              keep_started=len(todo) < PARALLEL_THRESHOLD)
 
 
 def _crashed(key: int, item: InputFile, why: str) -> tuple[list[tuple], None]:
@@ -846,7 +848,8 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
             wcon.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
             wcon.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")  # (other row groups: a rewrite)
             wcon.execute("USE wh")
-            derive.run_all(wcon, prefilled=True, patched=patching is not None)
+            with parallel.running_workers(warm):  # (their vocabularies compiled: for trials told by several records)
+                derive.run_all(wcon, prefilled=True, patched=patching is not None)
             lap("derive")
             schema.record_build_info(wcon, inputs_fingerprint=_fingerprint_shas(shas), build_id=build_id)
             schema.validate(wcon, expected_documents=n)

@@ -109,8 +109,8 @@ def prestart(workers: int, initializer: Callable[..., None], initargs: tuple, ma
 
 
 def dismiss(executor: ProcessPoolExecutor) -> None:
-    """Stop the workers of a :func:`prestart` pool that was not handed to :func:`run`, without waiting for them
-    to finish warming up (a pool that ran is already shut down)."""
+    """Stop the workers of a :func:`prestart` pool that :func:`run` did not shut down, without waiting for them
+    (to finish warming up, say)."""
     processes = list((executor._processes or {}).values())  # noqa: SLF001 - Python 3.14 has terminate_workers()
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
@@ -119,11 +119,13 @@ def dismiss(executor: ProcessPoolExecutor) -> None:
 
 def run(chunks: list[list[tuple[int, Item]]], workers: int, task: Callable[[list[tuple[int, Item]]], Result],
         initializer: Callable[..., None], initargs: tuple, on_crash: Callable[[int, Item, str], Result],
-        marks: Path, started: ProcessPoolExecutor | None = None) -> Iterator[tuple[int, Result]]:
+        marks: Path, started: ProcessPoolExecutor | None = None,
+        keep_started: bool = False) -> Iterator[tuple[int, Result]]:
     """(documents done, result) for every chunk of ``(key, item)`` as it finishes in ``workers`` processes (the
-    ``started`` ones of :func:`prestart`, if given); a document that kills its worker twice (once with others,
-    once alone) gives ``on_crash(key, item, why)``. The workers keep their notes in the folder ``marks`` (made,
-    and removed at the end)."""
+    ``started`` ones of :func:`prestart`, if given, left running for other work when ``keep_started`` and none
+    of them died); a document that kills its worker twice (once with others, once alone) gives
+    ``on_crash(key, item, why)``. The workers keep their notes in the folder ``marks`` (made, and removed at
+    the end)."""
 
     def pool(n: int) -> ProcessPoolExecutor:
         return _pool(n, marks, initializer, initargs)
@@ -133,6 +135,7 @@ def run(chunks: list[list[tuple[int, Item]]], workers: int, task: Callable[[list
         pending, blind = chunks, 0
         while pending:
             failed: list[list[tuple[int, Item]]] = []
+            keep, finished = started is not None and keep_started, False
             executor, started = started or pool(workers), None
             try:
                 futures = {}
@@ -149,8 +152,10 @@ def run(chunks: list[list[tuple[int, Item]]], workers: int, task: Callable[[list
                         failed.append(chunk)
                         continue
                     yield len(chunk), result
+                finished = True
             finally:  # (when the build stops early, the chunks not started are dropped)
-                executor.shutdown(wait=True, cancel_futures=True)
+                if not (keep and finished and not failed):
+                    executor.shutdown(wait=True, cancel_futures=True)
             if not failed:
                 return
             on = _marked(marks)
