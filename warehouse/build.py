@@ -287,10 +287,9 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float
 
     The parse cache's keys are those of the build (``_CACHED``), or those listed in ``cached_file`` (for
     workers started before they were known). Returns one ``(doc_key, sha256, cache_key, error)`` per document
-    (``error`` only for documents that are not
-    cached: unreadable, or given up after ``limit`` seconds and 2 per MB) and, for the newly parsed documents,
-    the segment they were written to under ``segments`` (manifest rows and files, see
-    :func:`warehouse.cache.write_segment`).
+    (``error`` only for documents that are not cached: unreadable, or given up after ``limit`` seconds and 2 per
+    MB) and, for the newly parsed documents, the segment they were written to under ``segments`` (manifest rows
+    and files, see :func:`warehouse.cache.write_segment`).
     """
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
@@ -644,8 +643,10 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     try:
         items = discover(inputs)
         items, stats = _without_own_files(items, target)
-    except BaseException:
+    except BaseException as exc:
         _stop(warm, target)
+        if isinstance(exc, FileNotFoundError):  # (an input removed meanwhile)
+            raise BuildError(str(exc)) from None
         raise
     use_cache = cache if cache is not None else len(items) >= CACHE_MIN_DOCUMENTS
     if warm is not None and not use_cache:  # (too few documents for the cache: parsed here)
@@ -680,7 +681,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
 
 
 def _stop(warm: ProcessPoolExecutor | None, target: Path) -> None:
-    """Stop the started workers if they were not used, and remove their notes."""
+    """Stop the started workers (those still running) and remove their notes."""
     if warm is not None:
         parse_pool.dismiss(warm)
         shutil.rmtree(_workers_path(target), ignore_errors=True)
@@ -722,8 +723,8 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
     code = parse_cache.code_fingerprint()
     installed = _installed_id(stage, target, code)
     # a patch starts from a copy of the installed warehouse, made in the background: from here when files changed
-    # and are parsed in this process or by the started workers (no worker forked meanwhile), else once the
-    # documents are known to differ
+    # and are parsed in this process or by the started workers (no worker forked meanwhile, unless one dies and
+    # its documents are parsed again alone), else once the documents are known to differ
     copy = None
     if installed is not None and (todo or stat_change.dropped) and (warm is not None
                                                                     or _parsed_here(len(todo), workers)):

@@ -52,6 +52,7 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers:
     ``func`` must be a module-level function (it is sent to the workers by name). Results come back in the
     order of the chunks, so concatenating them keeps the order of ``items``. A worker that dies raises
     :class:`~concurrent.futures.process.BrokenProcessPool` (the build stops cleanly instead of waiting forever).
+    Within :func:`running_workers`, the chunks go to those workers whatever their number.
     """
     if _RUNNING is not None and items:
         size = -(-len(items) // ((os.cpu_count() or 1) * 4))

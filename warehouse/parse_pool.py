@@ -101,7 +101,7 @@ def _pool(n: int, marks: Path, initializer: Callable[..., None], initargs: tuple
 
 def prestart(workers: int, initializer: Callable[..., None], initargs: tuple, marks: Path) -> ProcessPoolExecutor:
     """``workers`` processes started now, running ``initializer`` while their parent goes on; hand them to
-    :func:`run` (or shut them down). Start them before the parent opens databases or starts threads."""
+    :func:`run`, or :func:`dismiss` them. Start them before the parent opens databases or starts threads."""
     marks.mkdir(parents=True, exist_ok=True)
     executor = _pool(workers, marks, initializer, initargs)
     executor.submit(int)  # (a fork pool starts all its processes at its first task)
