@@ -289,3 +289,19 @@ def test_started_workers_stay_for_more_work_only_when_asked_and_none_died(tmp_pa
     assert dict(parse_pool.run([[(0, 1)]], 2, _double, _no_setup, (), _not_expected, marks, started)) == {1: [2]}
     with pytest.raises(RuntimeError):  # shut down after its work
         started.submit(_double, [(0, 5)])
+
+
+def test_without_fork_everything_is_parsed_in_the_build_process(tmp_path, monkeypatch):
+    from warehouse import parallel
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("no worker process may be started")
+
+    monkeypatch.setattr(parallel, "FORK_AVAILABLE", False)
+    monkeypatch.setattr(parse_pool, "prestart", refuse)
+    monkeypatch.setattr(parse_pool, "run", refuse)
+    monkeypatch.setattr(build_mod, "PARALLEL_THRESHOLD", 1)
+    root = corpus(tmp_path / "in")
+    summary = build([str(root)], str(tmp_path / "w.duckdb"), workers=2, quiet=True, cache=True)
+    assert summary.documents == summary.ingested == len(RECORDS)
+    assert parallel.map_chunks(_pids, list(range(500)), workers=2, min_items=1) == [[os.getpid()] * 500]

@@ -632,6 +632,8 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     if missing:
         raise BuildError(f"input path does not exist: {missing[0]}")
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
+    if not parallel.FORK_AVAILABLE:  # (workers are forked: without fork, documents are parsed here)
+        workers = 1
     target = Path(db_path)
     _check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)

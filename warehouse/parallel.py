@@ -17,6 +17,9 @@ R = TypeVar("R")
 
 #: Fewer items than this are processed in the calling process (worker start-up would cost more).
 MIN_ITEMS = 400
+#: Worker processes are forked (they inherit what the build has loaded); where the platform cannot fork, all
+#: work is done in the calling process.
+FORK_AVAILABLE = "fork" in mp.get_all_start_methods()
 
 _RUNNING: ProcessPoolExecutor | None = None
 
@@ -54,7 +57,7 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers:
     :class:`~concurrent.futures.process.BrokenProcessPool` (the build stops cleanly instead of waiting forever).
     Within :func:`running_workers`, the chunks go to those workers whatever their number.
     """
-    if _RUNNING is not None and items:
+    if _RUNNING is not None and items and FORK_AVAILABLE:
         size = -(-len(items) // ((os.cpu_count() or 1) * 4))
         try:
             futures = [_RUNNING.submit(func, items[i:i + size]) for i in range(0, len(items), size)]
@@ -63,7 +66,7 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers:
         else:
             return [future.result() for future in futures]
     workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(items) < min_items:
+    if workers < 2 or len(items) < min_items or not FORK_AVAILABLE:
         return [func(items)]
     n_chunks = workers * 4
     size = -(-len(items) // n_chunks)
