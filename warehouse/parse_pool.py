@@ -111,7 +111,11 @@ def prestart(workers: int, initializer: Callable[..., None], initargs: tuple, ma
 def dismiss(executor: ProcessPoolExecutor) -> None:
     """Stop the workers of a :func:`prestart` pool that :func:`run` did not shut down, without waiting for them
     (to finish warming up, say)."""
-    processes = list((executor._processes or {}).values())  # noqa: SLF001 - Python 3.14 has terminate_workers()
+    terminate = getattr(executor, "terminate_workers", None)  # (Python 3.14)
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((executor._processes or {}).values())  # noqa: SLF001 - no public way before 3.14
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
