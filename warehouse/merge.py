@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -464,10 +465,45 @@ def sql_fill(con, policy: dict) -> None:
     for table in ROW_TABLES if several else ():
         con.execute(f'CREATE OR REPLACE TEMP TABLE "m_{table}" AS '
                     f'SELECT x.* FROM "{table}" x SEMI JOIN _src USING (ck, rec)')
-    statements = [*sql_single_trials(policy), *sql_children("_one", single=True), *sql_derived("m_", several)]
-    if several:
-        statements[:0] = [sql_trials(policy, "m_"), *sql_field_sources(policy, "m_"), *sql_children(rows="m_")]
+    derived = sql_derived("m_", several)
+    statements = [sql_trials(policy, "m_"), *sql_field_sources(policy, "m_"), *sql_children(rows="m_")] \
+        if several else []
+    statements += [stmt for stmt in derived if "_one" not in stmt]
     for stmt in statements:
         con.execute(stmt)
+    single = [*sql_single_trials(policy), *sql_children("_one", single=True), *(s for s in derived if "_one" in s)]
+    for _ in _single_slices(con):
+        for stmt in single:
+            con.execute(stmt)
     for table in ("_src", "_one", "_multi", *copies):
         con.execute(f'DROP TABLE "{table}"')
+
+
+#: Trials told by one record are written at most this many at a time. Each statement sorts what it writes by
+#: trial, and DuckDB keeps what a sort holds in memory (written at once, the trials of 15,000 records needed
+#: 100-150 MB of the memory limit and those of 100,000 400-600 MB: 1 GB would run out near 200,000): in slices,
+#: a merge needs the same memory however many trials there are. Each slice reads the staging files again
+#: (two slices of 50,000 made the merge of 100,000 trials 1.5-4 s slower), so the slices are large.
+SLICE_TRIALS = 100_000
+
+
+def _single_slices(con) -> Iterator[None]:
+    """Make ``_one`` hold one slice of the trials told by one record after another, in trial order (a table's
+    rows are written in the same order as by one statement). ``_one`` is left as it was."""
+    n = con.execute("SELECT count(*) FROM _one").fetchall()[0][0]
+    if n <= SLICE_TRIALS:
+        yield
+        return
+    bounds = [t for (t,) in con.execute(
+        "SELECT trial_id FROM (SELECT trial_id, row_number() OVER (ORDER BY trial_id) - 1 AS i FROM _one) "
+        "WHERE i > 0 AND i % ? = 0 ORDER BY trial_id", [SLICE_TRIALS]).fetchall()]
+    con.execute("ALTER TABLE _one RENAME TO _one_all")
+    try:
+        for lo, hi in zip([None, *bounds], [*bounds, None], strict=True):
+            con.execute("CREATE OR REPLACE TEMP TABLE _one AS SELECT * FROM _one_all "
+                        "WHERE ($lo IS NULL OR trial_id >= $lo) AND ($hi IS NULL OR trial_id < $hi) ORDER BY trial_id",
+                        {"lo": lo, "hi": hi})
+            yield
+    finally:
+        con.execute("DROP TABLE IF EXISTS _one")
+        con.execute("ALTER TABLE _one_all RENAME TO _one")
