@@ -393,39 +393,41 @@ def sql_single_trials(policy: dict) -> list[str]:
         WHERE value IS NOT NULL ORDER BY trial_id, fidx"""]
 
 
-def sql_derived(rows: str = "", several: bool = True) -> list[str]:
+def sql_derived(rows: str = "", several: bool = True) -> tuple[list[str], list[str]]:
     """Derived rows computed per record by the parse workers (:mod:`warehouse.record_derive`): criteria facts and
     themes of the record whose criteria were chosen, and the MSC profile of every trial told by one record alone
-    (``trials.is_msc`` stays NULL for the others, which the ``msc`` step derives from their merged rows). The
-    records of ``_src`` (none unless ``several``) are read from the staging tables named ``<rows><table>``."""
+    (``trials.is_msc`` stays NULL for the others, which the ``msc`` step derives from their merged rows).
+
+    Returns the statements for the trials told by several records (``_src``, read from the staging tables named
+    ``<rows><table>``; none unless ``several``) and those for the trials told by one (``_one``)."""
     from warehouse.tables import DERIVED_COLUMNS
 
-    out = []
+    multi, one = [], []
     for table in ("criteria_facts", "criteria_themes"):
         cols = DERIVED_COLUMNS[f"s_{table}"]
         names = ", ".join(f'"{c}"' for c in cols)
         picked = ", ".join(f'f."{c}"' for c in cols)
         if several:
-            out.append(f"""
+            multi.append(f"""
                 INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
                 SELECT p.trial_id, {picked}, p.b.doc_id FROM {_pick(f'"{rows}s_criteria"')} p
                 JOIN "{rows}s_{table}" f ON f.ck = p.b.ck AND f.rec = p.b.rec ORDER BY p.trial_id, f.idx""")
-        out.append(f"""
+        one.append(f"""
             INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
             SELECT s.trial_id, {picked}, s.doc_id FROM _one s JOIN "s_{table}" f USING (ck, rec)
             ORDER BY s.trial_id, f.idx""")
-    out.append("""
+    one.append("""
         UPDATE wh.trials SET is_msc = m.is_msc
         FROM _one s JOIN s_msc m USING (ck, rec) WHERE wh.trials.trial_id = s.trial_id""")
-    out.append("""
+    one.append("""
         INSERT INTO wh.msc_profile BY NAME
         SELECT s.trial_id, m.* EXCLUDE (ck, rec, idx, is_msc) FROM _one s JOIN s_msc m USING (ck, rec)
         WHERE m.is_msc ORDER BY s.trial_id""")
-    out.append("""
+    one.append("""
         INSERT INTO wh.msc_doses BY NAME
         SELECT s.trial_id, d.* EXCLUDE (ck, rec, idx) FROM _one s JOIN s_msc_doses d USING (ck, rec)
         ORDER BY s.trial_id, d.arm_label, d.idx""")
-    return out
+    return multi, one
 
 
 #: Trial-keyed tables of the warehouse (every row belongs to one trial).
@@ -465,15 +467,13 @@ def sql_fill(con, policy: dict) -> None:
     for table in ROW_TABLES if several else ():
         con.execute(f'CREATE OR REPLACE TEMP TABLE "m_{table}" AS '
                     f'SELECT x.* FROM "{table}" x SEMI JOIN _src USING (ck, rec)')
-    derived = sql_derived("m_", several)
-    statements = [sql_trials(policy, "m_"), *sql_field_sources(policy, "m_"), *sql_children(rows="m_")] \
-        if several else []
-    statements += [stmt for stmt in derived if "_one" not in stmt]
-    for stmt in statements:
+    derived_multi, derived_one = sql_derived("m_", several)
+    multi = [sql_trials(policy, "m_"), *sql_field_sources(policy, "m_"), *sql_children(rows="m_")] if several else []
+    for stmt in [*multi, *derived_multi]:
         con.execute(stmt)
-    single = [*sql_single_trials(policy), *sql_children("_one", single=True), *(s for s in derived if "_one" in s)]
+    one = [*sql_single_trials(policy), *sql_children("_one", single=True), *derived_one]
     for _ in _single_slices(con):
-        for stmt in single:
+        for stmt in one:
             con.execute(stmt)
     for table in ("_src", "_one", "_multi", *copies):
         con.execute(f'DROP TABLE "{table}"')
@@ -501,7 +501,7 @@ def _single_slices(con) -> Iterator[None]:
     try:
         for lo, hi in zip([None, *bounds], [*bounds, None], strict=True):
             con.execute("CREATE OR REPLACE TEMP TABLE _one AS SELECT * FROM _one_all "
-                        "WHERE ($lo IS NULL OR trial_id >= $lo) AND ($hi IS NULL OR trial_id < $hi) ORDER BY trial_id",
+                        "WHERE ($lo IS NULL OR trial_id >= $lo) AND ($hi IS NULL OR trial_id < $hi)",
                         {"lo": lo, "hi": hi})
             yield
     finally:
