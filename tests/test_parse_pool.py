@@ -305,3 +305,46 @@ def test_without_fork_everything_is_parsed_in_the_build_process(tmp_path, monkey
     summary = build([str(root)], str(tmp_path / "w.duckdb"), workers=2, quiet=True, cache=True)
     assert summary.documents == summary.ingested == len(RECORDS)
     assert parallel.map_chunks(_pids, list(range(500)), workers=2, min_items=1) == [[os.getpid()] * 500]
+
+
+def test_parse_tasks_hold_about_chunk_bytes_and_a_large_document_alone():
+    todo = [(k, f"doc{k}") for k in range(12)]
+    sizes = [100] * 12
+    sizes[3] = sizes[8] = 50 << 20  # two exports of thousands of trials
+    chunks = build_mod._chunks(todo, 2, sizes)
+    assert [item for chunk in chunks for item in chunk] == todo  # every document once, in order
+    assert [(3, "doc3")] in chunks and [(8, "doc8")] in chunks
+    assert all(len(c) <= 4 for c in chunks)  # (few documents: at least four tasks per worker where possible)
+    todo = [(k, f"doc{k}") for k in range(2000)]
+    chunks = build_mod._chunks(todo, 2, [300_000] * 2000)  # 600 MB of documents: tasks of 8 MB at most
+    assert {len(c) for c in chunks[:-1]} == {build_mod.CHUNK_BYTES // 300_000}
+    chunks = build_mod._chunks(todo, 2, [100] * 2000)  # small documents: their count rules (16 tasks at least)
+    assert {len(c) for c in chunks} == {2000 // 16}
+
+def test_a_few_large_documents_are_parsed_by_the_workers_and_cached(tmp_path, monkeypatch):
+    """Few files are parsed in the build's own process and not cached, unless they are large (registry exports
+    of thousands of trials): then they are spread over the workers and kept like many small files."""
+    root = corpus(tmp_path / "in")
+    pids = tmp_path / "pids"
+    real = build_mod.parse_document
+
+    def parse(path: str, data: bytes, sha256: str | None = None):
+        with open(pids, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(path, data, sha256)
+
+    monkeypatch.setattr(build_mod, "parse_document", parse)
+    monkeypatch.setattr(derive, "STEPS", [])
+    db = tmp_path / "w.duckdb"
+    small = build([str(root)], str(db), workers=2, quiet=True)
+    assert set(pids.read_text().split()) == {str(os.getpid())} and not parse_cache.location(db).exists()
+    assert small.parsed == small.documents == len(RECORDS)
+    pids.unlink()
+    monkeypatch.setattr(build_mod, "SMALL_BYTES", sum(p.stat().st_size for p in RECORDS) // 2)
+    first = build([str(root)], str(db), workers=2, quiet=True)
+    assert str(os.getpid()) not in pids.read_text().split() and parse_cache.location(db).exists()
+    again = build([str(root)], str(db), workers=2, quiet=True)
+    assert (first.parsed, again.parsed, again.reused) == (len(RECORDS), 0, len(RECORDS))
+    pids.unlink()
+    build([str(root)], str(tmp_path / "uncached.duckdb"), workers=2, quiet=True, cache=False)
+    assert str(os.getpid()) not in pids.read_text().split()  # (no started workers: a pool of its own)

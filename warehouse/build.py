@@ -53,14 +53,22 @@ from warehouse.merge import (
 from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, build_frames
 
-#: Fewer documents than this are parsed in the main process (worker start-up would cost more).
+#: Fewer documents than this, holding fewer bytes than ``SMALL_BYTES``, are parsed in the main process (worker
+#: start-up would cost more).
 PARALLEL_THRESHOLD = 64
-#: With fewer documents than this the parse cache is not kept by default (parsing them takes about a second).
+#: With fewer documents than this, holding fewer bytes than ``SMALL_BYTES``, the parse cache is not kept by default
+#: (parsing them takes about a second).
 CACHE_MIN_DOCUMENTS = 64
+#: A few documents this large in all are not a small build: a few registry exports of thousands of trials each
+#: are parsed by the workers and cached like thousands of single-trial files.
+SMALL_BYTES = 8 << 20
 #: Manifest rows are recorded in batches of about this many entries.
 FLUSH_ENTRIES = 20_000
 #: Documents per parse task (one segment each): large enough for few files, small enough to balance the workers.
 CHUNK_DOCUMENTS = 256
+#: Bytes per parse task, about: a larger document is a task of its own (large exports spread over the workers,
+#: and a worker holds the rows of one task at a time).
+CHUNK_BYTES = 8 << 20
 #: How a build opens the warehouse it writes: row groups of 16,384 rows instead of DuckDB's 122,880. A row group
 #: of long texts is held whole before it is compressed; smaller ones keep that within the memory limit (the merge
 #: of 100,000 trials: 21.4 s → 16.4 s, the file 0.5 % larger). Every connection that writes to the warehouse
@@ -116,7 +124,7 @@ def parse_all(items: list[InputFile], workers: int | None = None,
     """Parse every input, in worker processes when there are many; results in input order."""
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
     results: list[ParsedDocument] = []
-    if _parsed_here(len(items), workers):
+    if _parsed_here(len(items), 0, workers):
         for item in items:
             results.append(_parse_input(item))
             if progress:
@@ -344,31 +352,59 @@ def _cached_in(path: str) -> frozenset[str]:
         return frozenset(fh.read().split("\n"))
 
 
-def _chunks(todo: list[tuple[int, InputFile]], workers: int) -> list[list[tuple[int, InputFile]]]:
-    size = max(4, min(CHUNK_DOCUMENTS, len(todo) // (workers * 8) or 1))
-    return [todo[i:i + size] for i in range(0, len(todo), size)]
+def _chunks(todo: list[tuple[int, InputFile]], workers: int, sizes: list[int]) -> list[list[tuple[int, InputFile]]]:
+    """Parse tasks of consecutive documents: at most :data:`CHUNK_DOCUMENTS` and about :data:`CHUNK_BYTES` (by
+    ``sizes``, indexed by document key; a larger document is a task alone), smaller when there is little to do,
+    so that each worker gets several."""
+    count = max(4, min(CHUNK_DOCUMENTS, len(todo) // (workers * 8) or 1))
+    budget = max(1 << 20, min(CHUNK_BYTES, sum(sizes[k] for k, _ in todo) // (workers * 8)))
+    chunks: list[list[tuple[int, InputFile]]] = []
+    chunk: list[tuple[int, InputFile]] = []
+    held = 0
+    for k, item in todo:
+        if chunk and (len(chunk) == count or held + sizes[k] > budget):
+            chunks.append(chunk)
+            chunk, held = [], 0
+        chunk.append((k, item))
+        held += sizes[k]
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
-def _parsed_here(n: int, workers: int) -> bool:
-    """Whether ``n`` documents are parsed in this process rather than by worker processes."""
-    return workers == 1 or n < PARALLEL_THRESHOLD
+def _sizes(items: list[InputFile], stats: list[os.stat_result | None]) -> list[int]:
+    """About how many bytes each document holds: its file's size; an archive's size shared among its members."""
+    members = Counter(item.archive for item in items if item.archive is not None)
+    return [0 if st is None else st.st_size // (members[item.archive] if item.archive is not None else 1)
+            for item, st in zip(items, stats, strict=True)]
 
 
-def _parse_stream(todo: list[tuple[int, InputFile]], workers: int, segments: Path, limit: float | None,
-                  marks: Path, started: ProcessPoolExecutor | None,
+def _small(n: int, n_bytes: int) -> bool:
+    """Whether ``n`` documents of ``n_bytes`` in all are few and small (see :data:`SMALL_BYTES`)."""
+    return n < PARALLEL_THRESHOLD and n_bytes < SMALL_BYTES
+
+
+def _parsed_here(n: int, n_bytes: int, workers: int) -> bool:
+    """Whether ``n`` documents of ``n_bytes`` in all are parsed in this process rather than by worker processes."""
+    return workers == 1 or _small(n, n_bytes)
+
+
+def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], workers: int, segments: Path,
+                  limit: float | None, marks: Path, started: ProcessPoolExecutor | None,
                   cached_file: Path | None) -> Iterator[tuple[int, tuple]]:
     """(documents done, chunk result) as chunks finish; in the ``started`` workers if any, else in worker processes
     when there are many documents (their notes of what they work on in the folder ``marks``)."""
     task = functools.partial(parse_chunk, segments=segments, limit=limit,
                              cached_file=None if cached_file is None else str(cached_file))
-    chunks = _chunks(todo, workers)
-    if started is None and _parsed_here(len(todo), workers):
+    chunks = _chunks(todo, workers, sizes)
+    n_bytes = sum(sizes[k] for k, _ in todo)
+    if started is None and _parsed_here(len(todo), n_bytes, workers):
         for chunk in chunks:
             yield len(chunk), task(chunk)
         return
     # (started workers that parsed a few documents stay for the derive step; after many, their memos are large)
     yield from parse_pool.run(chunks, workers, task, _init_worker, (os.getpid(),), _crashed, marks, started,
-                              keep_started=len(todo) < PARALLEL_THRESHOLD)
+                              keep_started=_small(len(todo), n_bytes))
 
 
 def _crashed(key: int, item: InputFile, why: str) -> tuple[list[tuple], None]:
@@ -650,7 +686,8 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
         if isinstance(exc, FileNotFoundError):  # (an input removed meanwhile)
             raise BuildError(str(exc)) from None
         raise
-    use_cache = cache if cache is not None else len(items) >= CACHE_MIN_DOCUMENTS
+    sizes = _sizes(items, stats)
+    use_cache = cache if cache is not None else (len(items) >= CACHE_MIN_DOCUMENTS or sum(sizes) >= SMALL_BYTES)
     if warm is not None and not use_cache:  # (too few documents for the cache: parsed here)
         _stop(warm, target)
         warm = None
@@ -661,7 +698,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     _remove(tmp)
     freeing: list[threading.Thread] = []
     try:
-        summary = _build(items, stats, inputs, stage, target, tmp, spill, workers, warm, quiet,
+        summary = _build(items, stats, sizes, inputs, stage, target, tmp, spill, workers, warm, quiet,
                          doc_timeout or None, freeing)
     except BrokenProcessPool as exc:
         _remove(tmp)
@@ -689,9 +726,10 @@ def _stop(warm: ProcessPoolExecutor | None, target: Path) -> None:
         shutil.rmtree(_workers_path(target), ignore_errors=True)
 
 
-def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: list[str], stage: parse_cache.Stage,
-           target: Path, tmp: Path, spill: Path, workers: int, warm: ProcessPoolExecutor | None, quiet: bool,
-           limit: float | None, freeing: list[threading.Thread]) -> BuildSummary:
+def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: list[int], inputs: list[str],
+           stage: parse_cache.Stage, target: Path, tmp: Path, spill: Path, workers: int,
+           warm: ProcessPoolExecutor | None, quiet: bool, limit: float | None,
+           freeing: list[threading.Thread]) -> BuildSummary:
     clock = time.perf_counter()
     phases: dict[str, float] = {}
 
@@ -728,8 +766,8 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
     # and are parsed in this process or by the started workers (no worker forked meanwhile, unless one dies and
     # its documents are parsed again alone), else once the documents are known to differ
     copy = None
-    if installed is not None and (todo or stat_change.dropped) and (warm is not None
-                                                                    or _parsed_here(len(todo), workers)):
+    if installed is not None and (todo or stat_change.dropped) and (
+            warm is not None or _parsed_here(len(todo), sum(sizes[k] for k, _ in todo), workers)):
         copy = BackgroundCopy(target, tmp)
     lap("plan")
 
@@ -753,7 +791,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], inputs: l
             bar.__enter__()
         try:
             marks = _workers_path(target) / "marks"
-            for done, (metas, staged) in _parse_stream(todo, workers, stage.segments, limit, marks, warm,
+            for done, (metas, staged) in _parse_stream(todo, sizes, workers, stage.segments, limit, marks, warm,
                                                          cached_file):
                 for key, sha, ck, error in metas:
                     shas[key], cks[key], unreadable[key] = sha, ck, error
