@@ -393,7 +393,7 @@ def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], workers: 
                   limit: float | None, marks: Path, started: ProcessPoolExecutor | None,
                   cached_file: Path | None) -> Iterator[tuple[int, tuple]]:
     """(documents done, chunk result) as chunks finish; in the ``started`` workers if any, else in worker processes
-    when there are many documents (their notes of what they work on in the folder ``marks``)."""
+    when the documents are many or large (their notes of what they work on in the folder ``marks``)."""
     task = functools.partial(parse_chunk, segments=segments, limit=limit,
                              cached_file=None if cached_file is None else str(cached_file))
     chunks = _chunks(todo, workers, sizes)
