@@ -321,6 +321,7 @@ def test_parse_tasks_hold_about_chunk_bytes_and_a_large_document_alone():
     chunks = build_mod._chunks(todo, 2, [100] * 2000)  # small documents: their count rules (16 tasks at least)
     assert {len(c) for c in chunks} == {2000 // 16}
 
+
 def test_a_few_large_documents_are_parsed_by_the_workers_and_cached(tmp_path, monkeypatch):
     """Few files are parsed in the build's own process and not cached, unless they are large (registry exports
     of thousands of trials): then they are spread over the workers and kept like many small files."""

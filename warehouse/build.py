@@ -389,15 +389,15 @@ def _parsed_here(n: int, n_bytes: int, workers: int) -> bool:
     return workers == 1 or _small(n, n_bytes)
 
 
-def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], workers: int, segments: Path,
-                  limit: float | None, marks: Path, started: ProcessPoolExecutor | None,
+def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], n_bytes: int, workers: int,
+                  segments: Path, limit: float | None, marks: Path, started: ProcessPoolExecutor | None,
                   cached_file: Path | None) -> Iterator[tuple[int, tuple]]:
     """(documents done, chunk result) as chunks finish; in the ``started`` workers if any, else in worker processes
-    when the documents are many or large (their notes of what they work on in the folder ``marks``)."""
+    when the documents (``n_bytes`` in all) are many or large (their notes of what they work on in the folder
+    ``marks``)."""
     task = functools.partial(parse_chunk, segments=segments, limit=limit,
                              cached_file=None if cached_file is None else str(cached_file))
     chunks = _chunks(todo, workers, sizes)
-    n_bytes = sum(sizes[k] for k, _ in todo)
     if started is None and _parsed_here(len(todo), n_bytes, workers):
         for chunk in chunks:
             yield len(chunk), task(chunk)
@@ -760,6 +760,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
         todo.append((k, item))
     stat_change = parse_cache.StatChange(dropped=set(index).difference(item.path for item in items))
     del index, stats
+    todo_bytes = sum(sizes[k] for k, _ in todo)
     code = parse_cache.code_fingerprint()
     installed = _installed_id(stage, target, code)
     # a patch starts from a copy of the installed warehouse, made in the background: from here when files changed
@@ -767,7 +768,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
     # its documents are parsed again alone), else once the documents are known to differ
     copy = None
     if installed is not None and (todo or stat_change.dropped) and (
-            warm is not None or _parsed_here(len(todo), sum(sizes[k] for k, _ in todo), workers)):
+            warm is not None or _parsed_here(len(todo), todo_bytes, workers)):
         copy = BackgroundCopy(target, tmp)
     lap("plan")
 
@@ -791,8 +792,8 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
             bar.__enter__()
         try:
             marks = _workers_path(target) / "marks"
-            for done, (metas, staged) in _parse_stream(todo, sizes, workers, stage.segments, limit, marks, warm,
-                                                         cached_file):
+            for done, (metas, staged) in _parse_stream(todo, sizes, todo_bytes, workers, stage.segments, limit,
+                                                         marks, warm, cached_file):
                 for key, sha, ck, error in metas:
                     shas[key], cks[key], unreadable[key] = sha, ck, error
                 if staged is not None:
