@@ -8,9 +8,10 @@ The build asks every registered parser how confident it is that a document is th
 from __future__ import annotations
 
 import difflib
-from typing import ClassVar
+from collections.abc import Iterator
+from typing import BinaryIO, ClassVar
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, NotStreamable
 from ingest.model import TrialRecord
 
 _REGISTRY: dict[str, type[Parser]] = {}
@@ -54,6 +55,13 @@ class Parser:
     def layout_of(cls, text: str) -> str | None:
         """The sub-shape of the document (e.g. ``list`` or ``single``), stored in ``documents.layout``."""
         return None
+
+    @classmethod
+    def stream(cls, fh: BinaryIO, path: str) -> Iterator[tuple[TrialRecord, str]]:
+        """For a document too large to hold: (record, the text it was read from) for each trial, read from the
+        binary file ``fh``; the same records as :meth:`parse`. Raises :class:`ingest.errors.NotStreamable` (at
+        once or after some records) when the document must be read whole, ``ParseError`` when it is not valid."""
+        raise NotStreamable(f"parser {cls.name!r} reads whole documents only")
 
 
 def registered() -> dict[str, type[Parser]]:

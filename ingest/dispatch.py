@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from ingest.base import Parser, by_kind
 from ingest.criteria import split_criteria
 from ingest.decode import decode, html_to_text, looks_like_html
-from ingest.errors import IngestError
+from ingest.errors import IngestError, NotStreamable
 from ingest.ids import provisional_id, registry_of
 from ingest.model import ParsedDocument, TrialRecord
 
@@ -71,16 +73,62 @@ def parse_document(path: str, data: bytes, sha256: str | None = None) -> ParsedD
         for record in records:
             _finish(record, text, doc)
         doc.records = records
-    except IngestError as exc:
-        doc.error = str(exc)
-        doc.records = []
-    except RecursionError:
-        doc.error = "document nested too deeply to read"
-        doc.records = []
     except Exception as exc:  # noqa: BLE001 - a parser bug must reject one document, not stop the build
-        doc.error = f"parser failure ({type(exc).__name__}): {exc}"
+        doc.error = failure(exc)
         doc.records = []
     return doc
+
+
+def failure(exc: Exception) -> str:
+    """Why a document is rejected, from what reading it raised."""
+    if isinstance(exc, IngestError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "document nested too deeply to read"
+    return f"parser failure ({type(exc).__name__}): {exc}"
+
+
+def stream_document(path: str, fh: BinaryIO, sha256: str, size: int,
+                    batch: int = 1000) -> tuple[ParsedDocument, Iterator[list[TrialRecord]]]:
+    """Start reading a document too large to hold (``fh``: its file, opened in binary) as a stream of records.
+
+    Returns the document (format and layout ``list``; its warnings grow as records are read) and its records in
+    batches, finished as :func:`parse_document` finishes them; an id-less record's provisional id comes from its
+    own text. Raises :class:`NotStreamable` when the document must be read whole: not UTF-8 JSON, HTML, no
+    machine format certain of it from its first characters, or a parser that reads whole documents only (the
+    batches may raise it too, after some records). The batches raise what makes the document rejected
+    (:func:`failure` words it).
+    """
+    head = fh.read(PAGE_SAMPLE)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a character cut by the sample is not an error
+        if exc.reason == "unexpected end of data" and exc.start >= len(head) - 3:
+            head = head[:exc.start]
+    try:
+        text, encoding = decode(head)
+    except IngestError as exc:
+        raise NotStreamable(f"its start cannot be read as text ({exc})") from None
+    if encoding != "utf-8" or looks_like_html(text):
+        raise NotStreamable("not UTF-8 JSON")
+    parser, score = detect(text, path)
+    if parser is None or score < CERTAIN or parser.kind != "format":
+        raise NotStreamable("no machine format is certain of it from its first characters")
+    doc = ParsedDocument(path=path, sha256=sha256, size=size, format=parser.name, layout="list")
+
+    def batches() -> Iterator[list[TrialRecord]]:
+        fh.seek(0)
+        records: list[TrialRecord] = []
+        for record, raw in parser.stream(fh, path):
+            _finish(record, raw, doc)
+            records.append(record)
+            if len(records) == batch:
+                yield records
+                records = []
+        if records:
+            yield records
+
+    return doc, batches()
 
 
 def _finish(record: TrialRecord, text: str, doc: ParsedDocument) -> None:

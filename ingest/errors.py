@@ -24,3 +24,8 @@ class ParseError(IngestError):
     def __init__(self, message: str, *, errors: list[dict] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or []
+
+
+class NotStreamable(IngestError):
+    """A document cannot be read as a stream of records (not a list the parser follows, not UTF-8): it is read
+    whole instead."""

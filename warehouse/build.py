@@ -35,9 +35,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest.dispatch import parse_document
+from ingest.errors import NotStreamable
 from ingest.model import ParsedDocument
 from warehouse import cache as parse_cache
-from warehouse import derive, identity, parallel, parse_pool, schema
+from warehouse import derive, identity, parallel, parse_pool, schema, stream_parse
 from warehouse.discover import InputFile, _open_zip, discover
 from warehouse.file_copy import BackgroundCopy
 from warehouse.merge import (
@@ -301,10 +302,18 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float
     """
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
+    streamed: list[tuple] = []
     local: set[str] = set()
     cached = _cached_in(cached_file) if cached_file else _CACHED
     for key, item in chunk:
         parse_pool.mark(key)
+        if stream_parse.is_large(item):
+            with contextlib.suppress(NotStreamable):
+                meta, staged = _parse_large(key, item, segments, limit, cached, local)
+                metas.append(meta)
+                if staged is not None:
+                    streamed.append(staged)
+                continue
         try:
             data = item.read()
         except Exception as exc:  # noqa: BLE001 - a damaged archive member is one unreadable document
@@ -338,11 +347,36 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float
         parts.append((ck, doc, bound, rows))
         local.add(ck)
         metas.append((key, sha, ck, None))
-    if not parts:
+    if parts:
+        tables = parse_cache.chunk_tables(parts)
+        del parts
+        streamed.append(parse_cache.write_segment(segments, tables))
+    if not streamed:
         return metas, None
-    tables = parse_cache.chunk_tables(parts)
-    del parts
-    return metas, parse_cache.write_segment(segments, tables)
+    return metas, (pa.concat_tables([docs for docs, _ in streamed]), [f for _, files in streamed for f in files])
+
+
+def _parse_large(key: int, item: InputFile, segments: Path, limit: float | None, cached: frozenset[str] | set[str],
+                 local: set[str]) -> tuple[tuple, tuple | None]:
+    """:func:`parse_chunk`'s work for a large plain file, read as a stream (:mod:`warehouse.stream_parse`): its
+    manifest tuple and its segment (None when cached). Raises :class:`NotStreamable` when it must be read whole."""
+    try:
+        sha = stream_parse.file_sha256(item.path)
+    except OSError as exc:
+        return (key, "", None, f"unreadable: {exc}"), None
+    if sha in cached or sha in local:
+        return (key, sha, sha, None), None
+    pkey = parse_cache.path_key(sha, item) if cached else None
+    if pkey is not None and (pkey in cached or pkey in local):
+        return (key, sha, pkey, None), None
+    allowed = parse_pool.allowed_seconds(limit, os.path.getsize(item.path))
+    try:
+        with parse_pool.time_limit(allowed):
+            staged = stream_parse.parse_into_segment(item.path, sha, segments)
+    except parse_pool.TookTooLong:
+        return (key, sha, None, f"given up after {allowed:.1f} s: reading this document took too long"), None
+    local.add(sha)
+    return (key, sha, sha, None), staged
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ builds from sharing one cache (the second parses without it).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -189,10 +190,17 @@ def is_path_bound(doc: ParsedDocument) -> bool:
 
 def entry_rows(ck: str, doc: ParsedDocument, path_bound: bool) -> dict[str, list[tuple]]:
     """One parsed document as staging rows (its manifest row last)."""
+    out = record_rows(ck, doc.records, 0, doc)
+    out["docs"].append(manifest_row(ck, doc, path_bound, len(doc.records), sum(len(v) for v in out.values())))
+    return out
+
+
+def record_rows(ck: str, records: list, start: int, doc: ParsedDocument) -> dict[str, list[tuple]]:
+    """The staging rows of some of a document's records (numbered from ``start``), without its manifest row."""
     from warehouse.record_derive import derived_rows  # (its vocabularies load when a document is parsed)
 
     out: dict[str, list[tuple]] = {t: [] for t in STAGE_COLUMNS}
-    for rec, record in enumerate(doc.records):
+    for rec, record in enumerate(records, start=start):
         values = [getattr(record, n) for n in TRIAL_FIELDS]
         texts = [None if getattr(record, n) is None else as_text(getattr(record, n)) for n in FLOAT_FIELDS]
         out["records"].append((ck, rec, *values, *texts))
@@ -207,10 +215,13 @@ def entry_rows(ck: str, doc: ParsedDocument, path_bound: bool) -> dict[str, list
             continue
         for table, rows in derived.items():
             out[table].extend((ck, rec, *row) for row in rows)
-    n_rows = sum(len(v) for v in out.values())
-    out["docs"].append((ck, doc.sha256, doc.size, doc.format, doc.layout, doc.error,
-                        "\n".join(doc.warnings) or None, len(doc.records), path_bound, n_rows))
     return out
+
+
+def manifest_row(ck: str, doc: ParsedDocument, path_bound: bool, n_records: int, n_rows: int) -> tuple:
+    """A document's row of the manifest (``docs``)."""
+    return (ck, doc.sha256, doc.size, doc.format, doc.layout, doc.error, "\n".join(doc.warnings) or None,
+            n_records, path_bound, n_rows)
 
 
 def to_arrow(rows: dict[str, list[tuple]]) -> dict[str, pa.Table]:
@@ -223,6 +234,9 @@ def to_arrow(rows: dict[str, list[tuple]]) -> dict[str, pa.Table]:
                                                                                           strict=True)],
                                              schema=schema)
     return tables
+
+
+SURROGATES_REPLACED = "unpaired surrogate characters replaced with U+FFFD"
 
 
 def _clean(value: object) -> object:
@@ -252,7 +266,7 @@ def safe_entry(ck: str, doc: ParsedDocument, path_bound: bool,
     cleaned = {t: [tuple(_clean(v) for v in row) for row in data] for t, data in rows.items()}
     try:
         to_arrow(cleaned)
-        doc.warnings.append("unpaired surrogate characters replaced with U+FFFD")
+        doc.warnings.append(SURROGATES_REPLACED)
         m = list(cleaned["docs"][0])
         m[6] = "\n".join(doc.warnings)
         cleaned["docs"][0] = tuple(m)
@@ -292,6 +306,55 @@ def write_segment(directory: Path, tables: dict[str, pa.Table]) -> tuple[pa.Tabl
         files.append((seg, table, path.stat().st_size, data.num_rows))
     docs = tables["docs"]
     return docs.append_column("seg", pa.array([seg] * docs.num_rows, pa.string())), files
+
+
+class SegmentWriter:
+    """A segment of one document written in parts (a large document, batch by batch of its records): the same
+    files and manifest as :func:`write_segment`, each table's rows in as many row groups as batches."""
+
+    def __init__(self, directory: Path) -> None:
+        self.seg = uuid.uuid4().hex
+        self.folder = directory / self.seg
+        self.folder.mkdir(parents=True)
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.rows: dict[str, int] = {}
+
+    def add(self, rows: dict[str, list[tuple]], doc: ParsedDocument) -> None:
+        """Write a batch of rows (unpaired surrogates replaced, with a warning on ``doc``; values that do not
+        convert otherwise raise)."""
+        try:
+            tables = to_arrow(rows)
+        except (pa.ArrowException, UnicodeError, TypeError, ValueError, OverflowError):
+            tables = to_arrow({t: [tuple(_clean(v) for v in row) for row in data] for t, data in rows.items()})
+            if SURROGATES_REPLACED not in doc.warnings:
+                doc.warnings.append(SURROGATES_REPLACED)
+        for table in ROW_TABLES:
+            data = tables[table]
+            if data.num_rows == 0:
+                continue
+            if table not in self.writers:
+                self.writers[table] = pq.ParquetWriter(self.folder / f"{table}.parquet", data.schema,
+                                                       compression="snappy")
+                self.rows[table] = 0
+            self.writers[table].write_table(data)
+            self.rows[table] += data.num_rows
+
+    def finish(self, manifest: tuple) -> tuple[pa.Table, list[tuple[str, str, int, int]]]:
+        """Close the files; the document's manifest row and the files, as :func:`write_segment` returns them."""
+        self.close()
+        files = [(self.seg, t, (self.folder / f"{t}.parquet").stat().st_size, self.rows[t]) for t in self.writers]
+        docs = to_arrow({"docs": [manifest]})["docs"]
+        return docs.append_column("seg", pa.array([self.seg], pa.string())), files
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+
+    def discard(self) -> None:
+        """Remove what was written."""
+        with contextlib.suppress(Exception):
+            self.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- the store --------------------------------------------------------------------------------------------------

@@ -10,13 +10,15 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 import orjson
 
 from ingest.base import Parser
 from ingest.errors import ParseError
 from ingest.ids import ID_PATTERNS, canonical
+from ingest.json_stream import list_items
 from ingest.model import (
     Arm,
     Contact,
@@ -372,6 +374,24 @@ class CtgovV2Json(Parser):
         if not records:
             raise ParseError("ClinicalTrials.gov v2 JSON: protocolSection is not an object in any study")
         return records
+
+    @classmethod
+    def stream(cls, fh: BinaryIO, path: str) -> Iterator[tuple[TrialRecord, str]]:
+        """The studies of a list download (layout ``list``) one at a time, each with its own JSON text."""
+        studies = records = 0
+        try:
+            for study, raw in list_items(fh, "studies", single_key="protocolSection"):
+                if isinstance(study, dict) and "protocolSection" in study:
+                    studies += 1
+                    if isinstance(study.get("protocolSection"), dict):
+                        records += 1
+                        yield study_to_record(study), raw
+        except (ValueError, RecursionError) as exc:
+            raise ParseError(f"ClinicalTrials.gov v2 JSON: not valid JSON ({exc})".replace("\n", " ")[:300]) from None
+        if not studies:
+            raise ParseError("ClinicalTrials.gov v2 JSON: no study object with a protocolSection found")
+        if not records:
+            raise ParseError("ClinicalTrials.gov v2 JSON: protocolSection is not an object in any study")
 
     @classmethod
     def layout_of(cls, text: str) -> str | None:

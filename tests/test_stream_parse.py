@@ -1,0 +1,156 @@
+"""Large downloads read as a stream: the JSON list reader, and the rows of streamed documents = read whole."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import json_stream
+from ingest.errors import NotStreamable
+from warehouse import derive, stream_parse
+from warehouse.build import build
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOWNLOADS = [FIXTURES / "ctgov_v2_json" / "ctg-studies_asthma_10studies.json",  # a list
+             FIXTURES / "ctgov_v2_json" / "NCT06388018.json"]  # {"studies": [...]}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12)
+
+
+def items(text: str, block: int, **kw) -> list:
+    return list(json_stream.list_items(io.BytesIO(text.encode("utf-8")), block=block, **kw))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(json_values, max_size=6), st.integers(1, 64), st.booleans(), st.booleans())
+def test_list_items_are_the_elements_json_reads_whatever_the_blocks(values, block, wrapped, indent):
+    doc = {"nextPageToken": "x", "studies": values, "totalCount": [1, {"a": 2}]} if wrapped else values
+    text = json.dumps(doc, indent=2 if indent else None, ensure_ascii=False)
+    got = items(text, block)
+    assert [v for v, _ in got] == values
+    assert [json.loads(raw) for _, raw in got] == values  # each element's own text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(json_values, min_size=1, max_size=5), st.integers(1, 64), st.data())
+def test_a_list_cut_short_is_never_read_as_complete(values, block, data):
+    text = json.dumps({"studies": values})
+    cut = data.draw(st.integers(1, len(text) - 1))
+    with pytest.raises((ValueError, NotStreamable)):
+        items(text[:cut], block)
+
+
+@pytest.mark.parametrize("text", ['{"protocolSection": {}}', '{"studies": [], "protocolSection": {}}',
+                                  '{"studies": [1], "studies": [2]}', '{"other": 1}', "{}", '"text"', "42"])
+def test_other_shapes_are_read_whole(text):
+    with pytest.raises((NotStreamable, ValueError)):
+        items(text, 8, single_key="protocolSection")
+
+
+def test_text_that_is_not_utf8_is_read_whole():
+    with pytest.raises(NotStreamable):
+        list(json_stream.list_items(io.BytesIO('[{"a": "caf\u00e9"}]'.encode("latin-1")), block=4))
+
+
+def snapshot(db: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = "
+                                            "'BASE TABLE' AND table_name <> 'build_info' ORDER BY 1").fetchall()]
+        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def downloads(tmp_path) -> Path:
+    """Real v2 downloads (lists) beside a real single v2 study and a real classic record."""
+    root = tmp_path / "in"
+    root.mkdir()
+    for path in [*DOWNLOADS, FIXTURES / "ctgov_v2_json" / "NCT03281889.json",
+                 FIXTURES / "ctgov_v2_json" / "NCT04207047.json", FIXTURES / "build" / "NCT00081055.json"]:
+        shutil.copy(path, root)
+    return root
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_streamed_downloads_give_the_rows_of_reading_them_whole(downloads, tmp_path, monkeypatch, workers):
+    monkeypatch.setattr(derive, "STEPS", [])
+    whole = build([str(downloads)], str(tmp_path / "whole.duckdb"), workers=1, quiet=True, cache=True)
+    streamed_docs = []
+    real = stream_parse.parse_into_segment
+
+    def parse_into_segment(path, sha, segments):
+        streamed_docs.append(Path(path).name)
+        return real(path, sha, segments)
+
+    monkeypatch.setattr(stream_parse, "parse_into_segment", parse_into_segment)
+    monkeypatch.setattr(stream_parse, "STREAM_BYTES", 1)
+    monkeypatch.setattr(stream_parse, "BATCH_RECORDS", 3)  # several batches, row groups, a last short batch
+    db = tmp_path / "streamed.duckdb"
+    streamed = build([str(downloads)], str(db), workers=workers, quiet=True, cache=True)
+    if workers == 1:  # (in the build's own process, where the count is seen)
+        assert sorted(streamed_docs) == sorted(p.name for p in downloads.iterdir())  # every file tried
+    assert (streamed.documents, streamed.rejected) == (whole.documents, whole.rejected) == (5, 0)
+    got, want = snapshot(db), snapshot(tmp_path / "whole.duckdb")
+    assert got == want and len(got["trials"]) >= 12
+    layouts = duckdb.connect(str(db), read_only=True).execute(
+        "SELECT layout, count(*) FROM documents WHERE format = 'ctgov_v2_json' GROUP BY 1 ORDER BY 1").fetchall()
+    assert layouts == [("list", 3), ("single", 1)]  # the single study was read whole
+    again = build([str(downloads)], str(db), workers=workers, quiet=True, cache=True)
+    assert again.parsed == 0 and snapshot(db) == want  # streamed documents are cached like any other
+
+
+def test_a_truncated_download_is_rejected_with_its_reason_and_no_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(derive, "STEPS", [])
+    monkeypatch.setattr(stream_parse, "STREAM_BYTES", 1)
+    monkeypatch.setattr(stream_parse, "BATCH_RECORDS", 2)
+    root = tmp_path / "in"
+    root.mkdir()
+    data = DOWNLOADS[0].read_bytes()
+    (root / "cut.json").write_bytes(data[: len(data) * 2 // 3])
+    shutil.copy(FIXTURES / "ctgov_v2_json" / "NCT03281889.json", root)
+    db = tmp_path / "w.duckdb"
+    summary = build([str(root)], str(db), workers=1, quiet=True)
+    assert (summary.documents, summary.rejected) == (2, 1)
+    con = duckdb.connect(str(db), read_only=True)
+    reason = con.execute("SELECT error FROM rejected_documents WHERE path LIKE '%cut.json'").fetchone()[0]
+    assert "not valid JSON" in reason
+    assert con.execute("SELECT count(*) FROM trials").fetchone()[0] == 1  # nothing of the cut download
+
+
+def test_a_download_not_in_utf8_is_read_whole(tmp_path, monkeypatch):
+    """A Latin-1 download cannot be streamed (its first non-UTF-8 byte comes after some studies were read): read
+    whole, it gives the trials of its UTF-8 twin."""
+    monkeypatch.setattr(derive, "STEPS", [])
+    monkeypatch.setattr(stream_parse, "STREAM_BYTES", 1)
+    monkeypatch.setattr(stream_parse, "BATCH_RECORDS", 2)
+    studies = json.loads(DOWNLOADS[0].read_text(encoding="utf-8"))
+    studies[-1]["note"] = "caf\u00e9"  # (a key no parser reads)
+    roots = {}
+    for name, data in (("utf8", json.dumps(studies, ensure_ascii=False).encode("utf-8")),
+                       ("latin1", json.dumps(studies, ensure_ascii=True).replace("\\u00e9", "\u00e9")
+                        .encode("latin-1"))):
+        roots[name] = tmp_path / name
+        roots[name].mkdir()
+        (roots[name] / "download.json").write_bytes(data)
+    assert (roots["latin1"] / "download.json").read_bytes().index(b"\xe9") > 100_000
+    dbs = {name: tmp_path / f"{name}.duckdb" for name in roots}
+    for name, root in roots.items():
+        assert build([str(root)], str(dbs[name]), workers=1, quiet=True, cache=True).rejected == 0
+    got, want = ([duckdb.connect(str(dbs[name]), read_only=True)
+                  .execute("SELECT * EXCLUDE (primary_doc_id) FROM trials ORDER BY ALL").fetchall()
+                  for name in ("latin1", "utf8")])
+    assert got == want and len(want) == 10  # (the documents' ids differ with their bytes)
+    con = duckdb.connect(str(dbs["latin1"]), read_only=True)
+    assert con.execute("SELECT layout, warnings FROM documents").fetchall() == [("list", "decoded as cp1252")]
