@@ -63,6 +63,11 @@ class Parser:
         once or after some records) when the document must be read whole, ``ParseError`` when it is not valid."""
         raise NotStreamable(f"parser {cls.name!r} reads whole documents only")
 
+    @classmethod
+    def streamed_layout(cls, head: str) -> str | None:
+        """The layout of a streamed document, from its first characters (``list``: a list of records)."""
+        return "list"
+
 
 def registered() -> dict[str, type[Parser]]:
     """Every registered parser by name (importing the built-in ones first)."""

@@ -92,7 +92,8 @@ def stream_document(path: str, fh: BinaryIO, sha256: str, size: int,
                     batch: int = 1000) -> tuple[ParsedDocument, Iterator[list[TrialRecord]]]:
     """Start reading a document too large to hold (``fh``: its file, opened in binary) as a stream of records.
 
-    Returns the document (format and layout ``list``; its warnings grow as records are read) and its records in
+    Returns the document (its format, and its layout from its first characters; its warnings grow as records are
+    read) and its records in
     batches, finished as :func:`parse_document` finishes them; an id-less record's provisional id comes from its
     own text. Raises :class:`NotStreamable` when the document must be read whole: not UTF-8 JSON, HTML, no
     machine format certain of it from its first characters, or a parser that reads whole documents only (the
@@ -114,7 +115,8 @@ def stream_document(path: str, fh: BinaryIO, sha256: str, size: int,
     parser, score = detect(text, path)
     if parser is None or score < CERTAIN or parser.kind != "format":
         raise NotStreamable("no machine format is certain of it from its first characters")
-    doc = ParsedDocument(path=path, sha256=sha256, size=size, format=parser.name, layout="list")
+    doc = ParsedDocument(path=path, sha256=sha256, size=size, format=parser.name,
+                         layout=parser.streamed_layout(text))
 
     def batches() -> Iterator[list[TrialRecord]]:
         fh.seek(0)

@@ -20,6 +20,8 @@ from warehouse.build import build
 FIXTURES = Path(__file__).parent / "fixtures"
 DOWNLOADS = [FIXTURES / "ctgov_v2_json" / "ctg-studies_asthma_10studies.json",  # a list
              FIXTURES / "ctgov_v2_json" / "NCT06388018.json"]  # {"studies": [...]}
+CSV = [FIXTURES / "ctgov_csv" / "SearchResults_mesenchymal_UC-MSCs.csv",  # the classic site's
+       FIXTURES / "ctgov_csv" / "ctg-studies_hypertension_india_172studies.csv"]  # the current site's
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=False) | st.text(max_size=12),
@@ -74,10 +76,10 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
 
 @pytest.fixture()
 def downloads(tmp_path) -> Path:
-    """Real v2 downloads (lists) beside a real single v2 study and a real classic record."""
+    """Real v2 downloads (lists) and CSV downloads beside a real single v2 study and a real classic record."""
     root = tmp_path / "in"
     root.mkdir()
-    for path in [*DOWNLOADS, FIXTURES / "ctgov_v2_json" / "NCT03281889.json",
+    for path in [*DOWNLOADS, *CSV, FIXTURES / "ctgov_v2_json" / "NCT03281889.json",
                  FIXTURES / "ctgov_v2_json" / "NCT04207047.json", FIXTURES / "build" / "NCT00081055.json"]:
         shutil.copy(path, root)
     return root
@@ -91,8 +93,9 @@ def test_streamed_downloads_give_the_rows_of_reading_them_whole(downloads, tmp_p
     real = stream_parse.parse_into_segment
 
     def parse_into_segment(path, sha, segments):
+        got = real(path, sha, segments)
         streamed_docs.append(Path(path).name)
-        return real(path, sha, segments)
+        return got
 
     monkeypatch.setattr(stream_parse, "parse_into_segment", parse_into_segment)
     monkeypatch.setattr(stream_parse, "STREAM_BYTES", 1)
@@ -100,10 +103,10 @@ def test_streamed_downloads_give_the_rows_of_reading_them_whole(downloads, tmp_p
     db = tmp_path / "streamed.duckdb"
     streamed = build([str(downloads)], str(db), workers=workers, quiet=True, cache=True)
     if workers == 1:  # (in the build's own process, where the count is seen)
-        assert sorted(streamed_docs) == sorted(p.name for p in downloads.iterdir())  # every file tried
-    assert (streamed.documents, streamed.rejected) == (whole.documents, whole.rejected) == (5, 0)
+        assert sorted(streamed_docs) == sorted(p.name for p in [*DOWNLOADS, *CSV] + [Path("NCT03281889.json")])
+    assert (streamed.documents, streamed.rejected) == (whole.documents, whole.rejected) == (7, 0)
     got, want = snapshot(db), snapshot(tmp_path / "whole.duckdb")
-    assert got == want and len(got["trials"]) >= 12
+    assert got == want and len(got["trials"]) >= 12 + 172
     layouts = duckdb.connect(str(db), read_only=True).execute(
         "SELECT layout, count(*) FROM documents WHERE format = 'ctgov_v2_json' GROUP BY 1 ORDER BY 1").fetchall()
     assert layouts == [("list", 3), ("single", 1)]  # the single study was read whole

@@ -22,10 +22,12 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from ingest import normalize as nz
 from ingest.base import Parser
-from ingest.errors import ParseError
+from ingest.errors import NotStreamable, ParseError
 from ingest.formats.ctgov_xml import safe_date
 from ingest.ids import find_ids
 from ingest.model import Identifier, Intervention, Outcome, Site, Sponsor, TrialRecord
@@ -151,6 +153,31 @@ def _identifier(value: str) -> Identifier:
     return Identifier(id_value=value, id_type="other_id", domain=domain)
 
 
+def _records(lines: Iterable[str]) -> Iterator[tuple[TrialRecord, str]]:
+    """(record, its row's cells) for each row of a ClinicalTrials.gov CSV with a trial in it."""
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
+    reader = csv.reader(lines)
+    found = False
+    try:
+        header = next(reader, None)
+        layout = _layout(header or [])
+        if layout is None:
+            raise ParseError("not a ClinicalTrials.gov CSV: the header has no 'NCT Number' and title columns")
+        names = [h.strip().lstrip("\ufeff").lower() for h in header]
+        for line in reader:
+            if not any(cell.strip() for cell in line):
+                continue
+            record = row_to_record(dict(zip(names, line, strict=False)), layout)
+            if record is not None:
+                found = True
+                yield record, "\n".join(line)
+    except csv.Error as exc:
+        raise ParseError(f"malformed CSV at line {reader.line_num}: {exc}") from None
+    if not found:
+        raise ParseError("the CSV has a ClinicalTrials.gov header but no row with an NCT number")
+
+
 def row_to_record(row: dict[str, str], layout: str) -> TrialRecord | None:
     """One CSV row (keys lower-cased) → a record, or None when the row names no trial."""
     get = lambda *names: next((v for n in names if (v := nz.clean_text(row.get(n)))), None)  # noqa: E731
@@ -236,28 +263,22 @@ class CtgovCsvParser(Parser):
 
     @classmethod
     def parse(cls, text: str, path: str) -> list[TrialRecord]:
-        text = text.lstrip("\ufeff")
-        if csv.field_size_limit() < _FIELD_LIMIT:
-            csv.field_size_limit(_FIELD_LIMIT)
-        reader = csv.reader(io.StringIO(text, newline=""))
+        return [record for record, _ in _records(io.StringIO(text.lstrip("\ufeff"), newline=""))]
+
+    @classmethod
+    def stream(cls, fh: BinaryIO, path: str) -> Iterator[tuple[TrialRecord, str]]:
+        """The rows of a large download one at a time (each with its cells as its text)."""
+        lines = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict", newline="")
         try:
-            header = next(reader, None)
-            layout = _layout(header or [])
-            if layout is None:
-                raise ParseError("not a ClinicalTrials.gov CSV: the header has no 'NCT Number' and title columns")
-            names = [h.strip().lstrip("\ufeff").lower() for h in header]
-            records = []
-            for line in reader:
-                if not any(cell.strip() for cell in line):
-                    continue
-                record = row_to_record(dict(zip(names, line, strict=False)), layout)
-                if record is not None:
-                    records.append(record)
-        except csv.Error as exc:
-            raise ParseError(f"malformed CSV at line {reader.line_num}: {exc}") from None
-        if not records:
-            raise ParseError("the CSV has a ClinicalTrials.gov header but no row with an NCT number")
-        return records
+            yield from _records(lines)
+        except UnicodeDecodeError as exc:
+            raise NotStreamable(f"not UTF-8 text ({exc.reason})") from None
+        finally:
+            lines.detach()
+
+    @classmethod
+    def streamed_layout(cls, head: str) -> str | None:
+        return cls.layout_of(head)
 
     @classmethod
     def layout_of(cls, text: str) -> str | None:
