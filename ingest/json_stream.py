@@ -18,9 +18,10 @@ from ingest.errors import NotStreamable
 
 #: Bytes read from the file at a time.
 BLOCK_BYTES = 4 << 20
-#: A value that does not decode is read further (it may continue in the next block) only while the point where
-#: decoding failed is this close to the end of what was read; beyond, the JSON is not valid.
+#: A string may continue in the next blocks for this many characters; a longer one makes the document read whole.
 MAX_VALUE_CHARS = 16 << 20
+#: How far before the end of what was read a value cut there can fail to decode (outside strings).
+_CUT_CHARS = 64
 
 _WHITESPACE = " \t\r\n"
 
@@ -75,13 +76,23 @@ class _Buffer:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
             except json.JSONDecodeError as exc:
-                if len(self.text) - exc.pos <= MAX_VALUE_CHARS and self.more():
-                    continue  # (the value may continue in the next block)
-                raise ValueError(f"{exc.msg} at character {self.dropped + exc.pos}") from None
+                cut, at = self._may_continue(exc), self.dropped + exc.pos
+                if cut and self.more():
+                    continue  # (the value continues in the next block)
+                if cut or not exc.msg.startswith("Unterminated string"):
+                    raise ValueError(f"{exc.msg} at character {at}") from None
+                raise NotStreamable(f"a string of more than {MAX_VALUE_CHARS} characters") from None
             if type(value) in (int, float) and _NUMBER_CHARS.fullmatch(self.text, end) and self.more():
                 continue  # a number that reaches the end of what was read may continue in the next block
             raw, self.pos = self.text[self.pos:end], end
             return value, raw
+
+    def _may_continue(self, exc: json.JSONDecodeError) -> bool:
+        """Whether a value that did not decode may be whole with more text: it failed at the end of what was read
+        (a cut number, word or escape fails within a few characters of it), or in a string that started less
+        than :data:`MAX_VALUE_CHARS` before it (a cut string fails where it starts). Elsewhere it is not valid."""
+        gap = len(self.text) - exc.pos
+        return gap <= _CUT_CHARS or (exc.msg.startswith("Unterminated string") and gap <= MAX_VALUE_CHARS)
 
     def consumed(self) -> int:
         """Characters read so far."""

@@ -59,6 +59,21 @@ def test_other_shapes_are_read_whole(text):
         items(text, 8, single_key="protocolSection")
 
 
+def test_json_not_valid_midway_fails_there_without_reading_the_rest():
+    fh = io.BytesIO(b'[{"a": 1}, {"a": 2 "b": 3}, ' + b'{"a": 4}, ' * 100_000 + b'{"a": 5}]')
+    with pytest.raises(ValueError, match="delimiter"):
+        list(json_stream.list_items(fh, block=64))
+    assert fh.tell() < 1000
+
+
+def test_a_string_longer_than_the_stream_follows_makes_the_document_read_whole(monkeypatch):
+    monkeypatch.setattr(json_stream, "MAX_VALUE_CHARS", 100)
+    text = json.dumps([{"a": "x" * 50}, {"a": "y" * 500}, {"a": 1}])
+    with pytest.raises(NotStreamable):
+        items(text, 16)
+    assert [v for v, _ in items(text, 4096)] == json.loads(text)  # (whole in one block)
+
+
 def test_text_that_is_not_utf8_is_read_whole():
     with pytest.raises(NotStreamable):
         list(json_stream.list_items(io.BytesIO('[{"a": "caf\u00e9"}]'.encode("latin-1")), block=4))
