@@ -93,12 +93,11 @@ def stream_document(path: str, fh: BinaryIO, sha256: str, size: int,
     """Start reading a document too large to hold (``fh``: its file, opened in binary) as a stream of records.
 
     Returns the document (its format, and its layout from its first characters; its warnings grow as records are
-    read) and its records in
-    batches, finished as :func:`parse_document` finishes them; an id-less record's provisional id comes from its
-    own text. Raises :class:`NotStreamable` when the document must be read whole: not UTF-8 JSON, HTML, no
-    machine format certain of it from its first characters, or a parser that reads whole documents only (the
-    batches may raise it too, after some records). The batches raise what makes the document rejected
-    (:func:`failure` words it).
+    read) and its records in batches, finished as :func:`parse_document` finishes them; an id-less record's
+    provisional id comes from its own text. Raises :class:`NotStreamable` when the document must be read whole:
+    not UTF-8, HTML, no machine format certain of it from its first characters, or a parser that reads whole
+    documents only (the batches may raise it too, after some records). The batches raise what makes the document
+    rejected (:func:`failure` words it).
     """
     head = fh.read(PAGE_SAMPLE)
     try:

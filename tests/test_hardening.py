@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from table_rows import all_tables
 
 from warehouse import build as build_mod
 from warehouse import cache as parse_cache
@@ -34,16 +35,6 @@ def query(db: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def tables(db: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        names = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
-        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in names}
     finally:
         con.close()
 
@@ -145,7 +136,7 @@ def test_xml_entities_are_never_expanded_nor_fetched(tmp_path, monkeypatch):
     assert time.perf_counter() - started < 30
     assert summary.documents == 3 == summary.ingested + summary.rejected
     assert query(db, "SELECT count(*) FROM documents WHERE status = 'rejected' AND error IS NOT NULL") == [(3,)]
-    for table, rows in tables(db).items():
+    for table, rows in all_tables(db).items():
         text = repr(rows)
         assert "TOP-SECRET" not in text, table
         assert "lollollol" not in text, table
@@ -156,10 +147,10 @@ def test_killed_build_keeps_the_old_warehouse_and_leaves_no_workers(tmp_path):
     corpus = small_corpus(tmp_path / "in")
     fresh = tmp_path / "fresh" / "w.duckdb"
     build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
-    after = tables(fresh)
+    after = all_tables(fresh)
     db = tmp_path / "w.duckdb"
     build([str(corpus / "records")], str(db), workers=1, quiet=True, cache=True)
-    before = tables(db)
+    before = all_tables(db)
     marker = f"mscwh-kill-test-{os.getpid()}"
     code = ("import sys; import warehouse.build as b; b.PARALLEL_THRESHOLD = 1; "
             "b.build([sys.argv[1]], sys.argv[2], workers=2, quiet=True, cache=True)")
@@ -169,7 +160,7 @@ def test_killed_build_keeps_the_old_warehouse_and_leaves_no_workers(tmp_path):
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        state = tables(db)
+        state = all_tables(db)
         if state == after:  # the build had finished and installed the new warehouse
             build([str(corpus / "records")], str(db), workers=1, quiet=True, cache=True)
             continue
@@ -182,7 +173,7 @@ def test_killed_build_keeps_the_old_warehouse_and_leaves_no_workers(tmp_path):
     assert not _processes_with(marker)
     summary = build([str(corpus)], str(db), workers=2, quiet=True, cache=True)
     assert summary.documents == 7
-    assert tables(db) == after
+    assert all_tables(db) == after
     assert not list(tmp_path.glob(".w.duckdb.*"))  # leftovers of the killed builds were cleaned up
 
 
@@ -243,7 +234,7 @@ def test_renamed_and_reordered_inputs_give_identical_trial_data(tmp_path, monkey
     a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
     build([str(plain)], str(a), workers=1, quiet=True)
     build([str(shuffled / "part2"), str(shuffled / "part0"), str(shuffled / "part1")], str(b), workers=1, quiet=True)
-    ta, tb = tables(a), tables(b)
+    ta, tb = all_tables(a), all_tables(b)
     ta["build_info"] = [r for r in ta["build_info"] if r[0] != "build_id"]  # names what was read, paths too
     tb["build_info"] = [r for r in tb["build_info"] if r[0] != "build_id"]
     for name in ta:

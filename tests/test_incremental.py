@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from table_rows import all_tables
 
 from ingest.base import registered
 from ingest.dispatch import parse_document
@@ -39,17 +40,6 @@ def corpus(tmp_path) -> Path:
     for name in ("001_c180e44e06a1421d.txt", "003_a088c8f5c9a0d108.txt"):
         shutil.copy(REPO / "data/inputs/seeds" / name, root / "pages")
     return root
-
-
-def snapshot(db: Path) -> dict[str, list[tuple]]:
-    """Every table's rows, sorted (a patched warehouse has the rows of a full build, maybe in another order)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                            "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
-        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in tables}
-    finally:
-        con.close()
 
 
 def cache_state(db: Path) -> dict[str, list[tuple]]:
@@ -123,11 +113,11 @@ def test_rebuild_parses_only_what_changed_and_equals_a_full_build(corpus, tmp_pa
     first = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert first.parsed == first.documents == 9 and first.reused == 0
     assert parse_cache.location(db).exists()
-    before = snapshot(db)
+    before = all_tables(db)
 
     again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert (again.parsed, again.reused) == (0, 9)
-    assert snapshot(db) == before
+    assert all_tables(db) == before
 
     changed = corpus / "records" / "NCT02513394.json"
     changed.write_text(json.dumps(json.loads(changed.read_bytes()), indent=1), encoding="utf-8")
@@ -138,7 +128,7 @@ def test_rebuild_parses_only_what_changed_and_equals_a_full_build(corpus, tmp_pa
 
     fresh = tmp_path / "fresh" / "w.duckdb"
     build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
-    assert snapshot(db) == snapshot(fresh)
+    assert all_tables(db) == all_tables(fresh)
     con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
     try:  # entries of documents no longer in the inputs are dropped
         assert con.execute("SELECT count(*) FROM docs").fetchone()[0] == 9
@@ -190,7 +180,7 @@ def test_damaged_segment_is_dropped_and_parsed_again(corpus, tmp_path):
     folder of no segment (a killed build's) are dropped."""
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    before = snapshot(db)
+    before = all_tables(db)
     location = parse_cache.location(db)
     con = duckdb.connect(str(location))
     try:
@@ -206,7 +196,7 @@ def test_damaged_segment_is_dropped_and_parsed_again(corpus, tmp_path):
     (orphan / "records.parquet").write_bytes(b"PAR1")
     summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert 0 < n_entries < 9 and (summary.parsed, summary.reused) == (n_entries, 9 - n_entries)
-    assert snapshot(db) == before
+    assert all_tables(db) == before
     assert not orphan.exists() and not (parse_cache.segments_of(location) / seg).exists()
     con = duckdb.connect(str(location), read_only=True)
     try:
@@ -223,7 +213,7 @@ def test_document_parsed_twice_keeps_one_entry(corpus, tmp_path):
     db, fresh = tmp_path / "w.duckdb", tmp_path / "fresh" / "w.duckdb"
     first = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
-    assert first.documents == 10 and snapshot(db) == snapshot(fresh)
+    assert first.documents == 10 and all_tables(db) == all_tables(fresh)
     location = parse_cache.location(db)
     con = duckdb.connect(str(location), read_only=True)
     try:
@@ -238,7 +228,7 @@ def test_document_parsed_twice_keeps_one_entry(corpus, tmp_path):
     (corpus / "records" / "NCT00002475.xml").unlink()
     second = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
-    assert second.parsed == 0 and snapshot(db) == snapshot(fresh)
+    assert second.parsed == 0 and all_tables(db) == all_tables(fresh)
 
 
 def test_dead_rows_are_left_out_of_the_staging_views(tmp_path):
@@ -280,12 +270,12 @@ def test_second_build_on_the_same_cache_parses_without_it(corpus, tmp_path):
 def test_unreadable_cache_file_is_reset(corpus, tmp_path):
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    before = snapshot(db)
+    before = all_tables(db)
     location = parse_cache.location(db)
     location.write_bytes(b"\x00garbage" * 5000)
     summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert summary.parsed == 9 and any("reset" in note for note in summary.notes)
-    assert snapshot(db) == before
+    assert all_tables(db) == before
     again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert again.reused == 9
 
@@ -332,7 +322,7 @@ def test_patched_warehouse_equals_a_full_build_with_derived_tables(tmp_path):
 
     fresh = tmp_path / "fresh" / "w.duckdb"
     build([str(root)], str(fresh), workers=1, quiet=True, cache=False)
-    got, want = snapshot(db), snapshot(fresh)
+    got, want = all_tables(db), all_tables(fresh)
     assert got.keys() == want.keys()
     for table in want:
         assert got[table] == want[table], table
@@ -359,7 +349,7 @@ def test_warehouse_file_name_never_collides_with_internal_names(corpus, tmp_path
     assert any("patched" in note for note in patched.notes) and patched.documents == 8
     again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert any("up to date" in note for note in again.notes)
-    assert snapshot(db)["trials"] == snapshot(_full(corpus, tmp_path))["trials"]
+    assert all_tables(db)["trials"] == all_tables(_full(corpus, tmp_path))["trials"]
 
 
 def _full(corpus: Path, tmp_path: Path) -> Path:
@@ -377,7 +367,7 @@ def test_failed_patch_leaves_the_previous_warehouse_and_no_copy(corpus, tmp_path
 
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    before = snapshot(db)
+    before = all_tables(db)
     changed = corpus / "records" / "NCT02513394.json"
     changed.write_text(json.dumps(json.loads(changed.read_bytes()), indent=1), encoding="utf-8")
 
@@ -389,7 +379,7 @@ def test_failed_patch_leaves_the_previous_warehouse_and_no_copy(corpus, tmp_path
     monkeypatch.setattr(build_module, name, broken)
     with pytest.raises(RuntimeError, match="simulated"):
         build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    assert snapshot(db) == before
+    assert all_tables(db) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb")] == []
     monkeypatch.setattr(build_module, name, working)
     patched = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
@@ -412,4 +402,4 @@ def test_a_copy_of_another_warehouse_is_not_patched(corpus, tmp_path, monkeypatc
     monkeypatch.setattr(build_module, "BackgroundCopy", lambda src, dst: real(stranger, dst))
     again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert not any("patched" in note for note in again.notes)
-    assert snapshot(db) == snapshot(_full(corpus, tmp_path))
+    assert all_tables(db) == all_tables(_full(corpus, tmp_path))

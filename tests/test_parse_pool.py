@@ -177,7 +177,7 @@ def test_no_time_limit_outside_the_main_thread():
     assert seen == [(0.0, 0.0)]
 
 
-def _die(chunk, segments, limit=None, cached_file=None):
+def _die(chunk, segments, limit=None, cached_file=None, large=frozenset()):
     os.kill(os.getpid(), signal.SIGKILL)
 
 

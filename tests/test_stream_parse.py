@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from table_rows import all_tables
 
 from ingest import json_stream
 from ingest.errors import NotStreamable
@@ -20,6 +21,7 @@ from warehouse.build import build
 FIXTURES = Path(__file__).parent / "fixtures"
 DOWNLOADS = [FIXTURES / "ctgov_v2_json" / "ctg-studies_asthma_10studies.json",  # a list
              FIXTURES / "ctgov_v2_json" / "NCT06388018.json"]  # {"studies": [...]}
+BUILD = ("build_info",)  # (when and how each warehouse was built)
 CSV = [FIXTURES / "ctgov_csv" / "SearchResults_mesenchymal_UC-MSCs.csv",  # the classic site's
        FIXTURES / "ctgov_csv" / "ctg-studies_hypertension_india_172studies.csv"]  # the current site's
 
@@ -79,16 +81,6 @@ def test_text_that_is_not_utf8_is_read_whole():
         list(json_stream.list_items(io.BytesIO('[{"a": "caf\u00e9"}]'.encode("latin-1")), block=4))
 
 
-def snapshot(db: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = "
-                                            "'BASE TABLE' AND table_name <> 'build_info' ORDER BY 1").fetchall()]
-        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in tables}
-    finally:
-        con.close()
-
-
 @pytest.fixture()
 def downloads(tmp_path) -> Path:
     """Real v2 downloads (lists) and CSV downloads beside a real single v2 study and a real classic record."""
@@ -120,13 +112,13 @@ def test_streamed_downloads_give_the_rows_of_reading_them_whole(downloads, tmp_p
     if workers == 1:  # (in the build's own process, where the count is seen)
         assert sorted(streamed_docs) == sorted(p.name for p in [*DOWNLOADS, *CSV] + [Path("NCT03281889.json")])
     assert (streamed.documents, streamed.rejected) == (whole.documents, whole.rejected) == (7, 0)
-    got, want = snapshot(db), snapshot(tmp_path / "whole.duckdb")
+    got, want = all_tables(db, leave_out=BUILD), all_tables(tmp_path / "whole.duckdb", leave_out=BUILD)
     assert got == want and len(got["trials"]) >= 12 + 172
     layouts = duckdb.connect(str(db), read_only=True).execute(
         "SELECT layout, count(*) FROM documents WHERE format = 'ctgov_v2_json' GROUP BY 1 ORDER BY 1").fetchall()
     assert layouts == [("list", 3), ("single", 1)]  # the single study was read whole
     again = build([str(downloads)], str(db), workers=workers, quiet=True, cache=True)
-    assert again.parsed == 0 and snapshot(db) == want  # streamed documents are cached like any other
+    assert again.parsed == 0 and all_tables(db, leave_out=BUILD) == want  # streamed documents are cached like any other
 
 
 def test_a_truncated_download_is_rejected_with_its_reason_and_no_rows(tmp_path, monkeypatch):

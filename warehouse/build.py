@@ -291,14 +291,16 @@ def _init_worker(parent: int) -> None:
 
 
 def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float | None = None,
-                cached_file: str | None = None) -> tuple[list[tuple], tuple | None]:
+                cached_file: str | None = None,
+                large: frozenset[int] = frozenset()) -> tuple[list[tuple], tuple | None]:
     """Read, hash and (unless cached) parse each document of a chunk, each within ``limit`` seconds.
 
     The parse cache's keys are those of the build (``_CACHED``), or those listed in ``cached_file`` (for
     workers started before they were known). Returns one ``(doc_key, sha256, cache_key, error)`` per document
     (``error`` only for documents that are not cached: unreadable, or given up after ``limit`` seconds and 2 per
     MB) and, for the newly parsed documents, the segment they were written to under ``segments`` (manifest rows
-    and files, see :func:`warehouse.cache.write_segment`).
+    and files, see :func:`warehouse.cache.write_segment`). The documents keyed in ``large`` are large plain files,
+    read as a stream when they can be (:func:`_parse_large`).
     """
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
@@ -307,7 +309,7 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float
     cached = _cached_in(cached_file) if cached_file else _CACHED
     for key, item in chunk:
         parse_pool.mark(key)
-        if stream_parse.is_large(item):
+        if key in large:
             with contextlib.suppress(NotStreamable):
                 meta, staged = _parse_large(key, item, segments, limit, cached, local)
                 metas.append(meta)
@@ -320,12 +322,9 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float
             metas.append((key, "", None, f"unreadable: {exc}"))
             continue
         sha = hashlib.sha256(data).hexdigest()
-        if sha in cached or sha in local:
-            metas.append((key, sha, sha, None))
-            continue
-        pkey = parse_cache.path_key(sha, item) if cached else None  # (it reads the sidecars: only when needed)
-        if pkey is not None and (pkey in cached or pkey in local):
-            metas.append((key, sha, pkey, None))
+        hit, pkey = _known(sha, item, cached, local)
+        if hit is not None:
+            metas.append((key, sha, hit, None))
             continue
         allowed = parse_pool.allowed_seconds(limit, len(data))
         try:
@@ -341,7 +340,7 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float
                                          size=doc.size)
                     rows = parse_cache.entry_rows(ck, doc, bound)
         except parse_pool.TookTooLong:  # not cached: a later build, perhaps with more time, tries again
-            metas.append((key, sha, None, f"given up after {allowed:.1f} s: reading this document took too long"))
+            metas.append(_given_up(key, sha, allowed))
             continue
         del data
         parts.append((ck, doc, bound, rows))
@@ -362,21 +361,36 @@ def _parse_large(key: int, item: InputFile, segments: Path, limit: float | None,
     manifest tuple and its segment (None when cached). Raises :class:`NotStreamable` when it must be read whole."""
     try:
         sha = stream_parse.file_sha256(item.path)
+        allowed = parse_pool.allowed_seconds(limit, os.path.getsize(item.path))
     except OSError as exc:
         return (key, "", None, f"unreadable: {exc}"), None
-    if sha in cached or sha in local:
-        return (key, sha, sha, None), None
-    pkey = parse_cache.path_key(sha, item) if cached else None
-    if pkey is not None and (pkey in cached or pkey in local):
-        return (key, sha, pkey, None), None
-    allowed = parse_pool.allowed_seconds(limit, os.path.getsize(item.path))
+    hit, _ = _known(sha, item, cached, local)
+    if hit is not None:
+        return (key, sha, hit, None), None
     try:
         with parse_pool.time_limit(allowed):
             staged = stream_parse.parse_into_segment(item.path, sha, segments)
     except parse_pool.TookTooLong:
-        return (key, sha, None, f"given up after {allowed:.1f} s: reading this document took too long"), None
+        return _given_up(key, sha, allowed), None
     local.add(sha)
     return (key, sha, sha, None), staged
+
+
+def _known(sha: str, item: InputFile, cached: frozenset[str] | set[str],
+           local: set[str]) -> tuple[str | None, str | None]:
+    """(the cache key under which a document is already parsed, by this build or an earlier one, or None; its path
+    key when it was worked out)."""
+    if sha in cached or sha in local:
+        return sha, None
+    pkey = parse_cache.path_key(sha, item) if cached else None  # (it reads the sidecars: only when needed)
+    if pkey is not None and (pkey in cached or pkey in local):
+        return pkey, pkey
+    return None, pkey
+
+
+def _given_up(key: int, sha: str, allowed: float) -> tuple:
+    """The manifest tuple of a document given up after ``allowed`` seconds (not cached: a later build tries again)."""
+    return key, sha, None, f"given up after {allowed:.1f} s: reading this document took too long"
 
 
 @functools.lru_cache(maxsize=1)
@@ -429,8 +443,9 @@ def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], n_bytes: 
     """(documents done, chunk result) as chunks finish; in the ``started`` workers if any, else in worker processes
     when the documents (``n_bytes`` in all) are many or large (their notes of what they work on in the folder
     ``marks``)."""
+    large = frozenset(k for k, item in todo if stream_parse.is_large(item, sizes[k]))
     task = functools.partial(parse_chunk, segments=segments, limit=limit,
-                             cached_file=None if cached_file is None else str(cached_file))
+                             cached_file=None if cached_file is None else str(cached_file), large=large)
     chunks = _chunks(todo, workers, sizes)
     if started is None and _parsed_here(len(todo), n_bytes, workers):
         for chunk in chunks:

@@ -239,6 +239,11 @@ def to_arrow(rows: dict[str, list[tuple]]) -> dict[str, pa.Table]:
 SURROGATES_REPLACED = "unpaired surrogate characters replaced with U+FFFD"
 
 
+def _cleaned(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """The rows with unpaired surrogates replaced by U+FFFD."""
+    return {t: [tuple(_clean(v) for v in row) for row in data] for t, data in rows.items()}
+
+
 def _clean(value: object) -> object:
     if isinstance(value, str):
         return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
@@ -263,7 +268,7 @@ def safe_entry(ck: str, doc: ParsedDocument, path_bound: bool,
         return rows
     except (pa.ArrowException, UnicodeError, TypeError, ValueError, OverflowError):
         pass
-    cleaned = {t: [tuple(_clean(v) for v in row) for row in data] for t, data in rows.items()}
+    cleaned = _cleaned(rows)
     try:
         to_arrow(cleaned)
         doc.warnings.append(SURROGATES_REPLACED)
@@ -325,7 +330,7 @@ class SegmentWriter:
         try:
             tables = to_arrow(rows)
         except (pa.ArrowException, UnicodeError, TypeError, ValueError, OverflowError):
-            tables = to_arrow({t: [tuple(_clean(v) for v in row) for row in data] for t, data in rows.items()})
+            tables = to_arrow(_cleaned(rows))
             if SURROGATES_REPLACED not in doc.warnings:
                 doc.warnings.append(SURROGATES_REPLACED)
         for table in ROW_TABLES:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,16 +26,10 @@ STREAM_BYTES = 32 << 20
 BATCH_RECORDS = 1000
 
 
-def is_large(item: InputFile) -> bool:
-    """True for a plain file of :data:`STREAM_BYTES` or more (archive members and ``.gz`` files are read whole,
-    within the archive's size bound)."""
-    if item.archive is not None or item.path.endswith(".gz"):
-        return False
-    try:
-        st = os.stat(item.path)
-    except OSError:
-        return False
-    return stat.S_ISREG(st.st_mode) and st.st_size >= STREAM_BYTES
+def is_large(item: InputFile, size: int) -> bool:
+    """True for a plain file of :data:`STREAM_BYTES` or more (``size``: its size; archive members and ``.gz`` files
+    are read whole, within the archive's size bound)."""
+    return item.archive is None and not item.path.endswith(".gz") and size >= STREAM_BYTES
 
 
 def file_sha256(path: str) -> str:

@@ -149,7 +149,12 @@ def load_json(raw: str, what: str) -> Any:
     try:
         return _loads(raw, keep=False)
     except (ValueError, RecursionError) as exc:
-        raise ParseError(f"{what}: not valid JSON ({exc})".replace("\n", " ")[:300]) from None
+        raise not_valid(what, exc) from None
+
+
+def not_valid(what: str, exc: Exception) -> ParseError:
+    """The error of a document that is not valid JSON."""
+    return ParseError(f"{what}: not valid JSON ({exc})".replace("\n", " ")[:300])
 
 
 #: (text, parsed value) of the document :func:`peek_json` read last, handed to the next :func:`load_json` of the
@@ -348,6 +353,11 @@ def _add_contact(rec: TrialRecord, c: dict) -> None:
         rec.contacts.append(contact)
 
 
+_WHAT = "ClinicalTrials.gov v2 JSON"
+_NO_STUDY = f"{_WHAT}: no study object with a protocolSection found"
+_NO_PROTOCOL = f"{_WHAT}: protocolSection is not an object in any study"
+
+
 class CtgovV2Json(Parser):
     """ClinicalTrials.gov API v2 JSON (single study, ``ctg-studies.json`` list, or partial record)."""
 
@@ -363,16 +373,16 @@ class CtgovV2Json(Parser):
 
     @classmethod
     def parse(cls, text: str, path: str) -> list[TrialRecord]:
-        studies, _ = _studies(load_json(text.lstrip("\ufeff"), "ClinicalTrials.gov v2 JSON"))
+        studies, _ = _studies(load_json(text.lstrip("\ufeff"), _WHAT))
         if not studies:
-            raise ParseError("ClinicalTrials.gov v2 JSON: no study object with a protocolSection found")
+            raise ParseError(_NO_STUDY)
         records = []
         for study in studies:
             if not isinstance(study.get("protocolSection"), dict):
                 continue
             records.append(study_to_record(study))
         if not records:
-            raise ParseError("ClinicalTrials.gov v2 JSON: protocolSection is not an object in any study")
+            raise ParseError(_NO_PROTOCOL)
         return records
 
     @classmethod
@@ -387,11 +397,11 @@ class CtgovV2Json(Parser):
                         records += 1
                         yield study_to_record(study), raw
         except (ValueError, RecursionError) as exc:
-            raise ParseError(f"ClinicalTrials.gov v2 JSON: not valid JSON ({exc})".replace("\n", " ")[:300]) from None
+            raise not_valid(_WHAT, exc) from None
         if not studies:
-            raise ParseError("ClinicalTrials.gov v2 JSON: no study object with a protocolSection found")
+            raise ParseError(_NO_STUDY)
         if not records:
-            raise ParseError("ClinicalTrials.gov v2 JSON: protocolSection is not an object in any study")
+            raise ParseError(_NO_PROTOCOL)
 
     @classmethod
     def layout_of(cls, text: str) -> str | None:

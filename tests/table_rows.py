@@ -1,0 +1,18 @@
+"""Every table of a warehouse, row by row: what tests compare between builds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+def all_tables(db: Path, leave_out: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """Every base table's rows (but ``leave_out``), sorted: a patched or streamed build may order them otherwise."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in names if t not in leave_out}
+    finally:
+        con.close()
