@@ -37,9 +37,9 @@ import pyarrow.compute as pc
 from ingest.dispatch import parse_document
 from ingest.errors import NotStreamable
 from ingest.model import ParsedDocument
+from warehouse import archives, derive, identity, parallel, parse_pool, schema, stream_parse
 from warehouse import cache as parse_cache
-from warehouse import derive, identity, parallel, parse_pool, schema, stream_parse
-from warehouse.discover import InputFile, _open_zip, discover
+from warehouse.discover import InputFile, discover
 from warehouse.file_copy import BackgroundCopy
 from warehouse.merge import (
     SQL_SIGNATURES,
@@ -279,7 +279,7 @@ def _init_worker(parent: int) -> None:
     and full collections are made rarer: the workers' memos hold many long-lived objects that would otherwise
     be scanned again and again (about a fifth of the parse time).
     """
-    _open_zip.cache_clear()
+    archives.forget_open()
     with contextlib.suppress(AttributeError, OSError):  # the build's own process goes first (see prestart)
         os.nice(10)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
@@ -446,7 +446,8 @@ def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], n_bytes: 
     large = frozenset(k for k, item in todo if stream_parse.is_large(item, sizes[k]))
     task = functools.partial(parse_chunk, segments=segments, limit=limit,
                              cached_file=None if cached_file is None else str(cached_file), large=large)
-    chunks = _chunks(todo, workers, sizes)
+    # (tasks follow each archive's own order, so a worker reads a compressed tar forward, never from its start again)
+    chunks = _chunks(sorted(todo, key=lambda kv: kv[1].read_order()), workers, sizes)
     if started is None and _parsed_here(len(todo), n_bytes, workers):
         for chunk in chunks:
             yield len(chunk), task(chunk)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import gzip
+import lzma
 import os
 import stat
 import tarfile
@@ -11,8 +11,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-#: Refuse to inflate an archive member or .gz file past this size (a decompression bomb guard).
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
+from warehouse.archives import MAX_MEMBER_BYTES, Member, bounded, list_members, read_member, read_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,21 +20,20 @@ class InputFile:
 
     path: str
     archive: str | None = None
-    member: str | None = None
+    member: Member | None = None
 
     def read(self) -> bytes:
         """The document's bytes (archive members are decompressed, within :data:`MAX_MEMBER_BYTES`)."""
         if self.archive is None:
             if self.path.endswith(".gz") and not self.path.endswith(".tar.gz"):
                 with gzip.open(self.path, "rb") as fh:
-                    return _bounded(fh.read(MAX_MEMBER_BYTES + 1), self.path)
+                    return bounded(fh.read(MAX_MEMBER_BYTES + 1), self.path)
             return _read_regular(self.path)
-        if zipfile.is_zipfile(self.archive):
-            with _open_zip(self.archive).open(self.member) as fh:
-                return _bounded(fh.read(MAX_MEMBER_BYTES + 1), self.path)
-        with tarfile.open(self.archive) as tf:
-            fh = tf.extractfile(self.member)
-            return _bounded(fh.read(MAX_MEMBER_BYTES + 1) if fh else b"", self.path)
+        return read_member(self.archive, self.member, self.path)
+
+    def read_order(self) -> tuple[str, int]:
+        """Where the document comes in reading order: archive members in the order they are stored."""
+        return read_order(self.archive, self.member)
 
 
 def _read_regular(path: str) -> bytes:
@@ -47,36 +45,18 @@ def _read_regular(path: str) -> bytes:
         return fh.read()
 
 
-@functools.lru_cache(maxsize=8)
-def _open_zip(path: str) -> zipfile.ZipFile:
-    """An open archive, kept per process so its directory is read once, not once per member."""
-    return zipfile.ZipFile(path)
-
-
-def _bounded(data: bytes, path: str) -> bytes:
-    if len(data) > MAX_MEMBER_BYTES:
-        raise OSError(f"{path}: decompressed size exceeds {MAX_MEMBER_BYTES // (1024 * 1024)} MiB")
-    return data
-
-
-_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
 
 def _archive_members(path: str) -> Iterator[InputFile]:
     try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                names = sorted(i.filename for i in zf.infolist() if not i.is_dir())
-            for name in names:
-                yield InputFile(path=f"{path}!{name}", archive=path, member=name)
-            return
-        with tarfile.open(path) as tf:
-            names = sorted(m.name for m in tf.getmembers() if m.isfile())
-        for name in names:
-            yield InputFile(path=f"{path}!{name}", archive=path, member=name)
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError):
+        members = list_members(path)
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, lzma.LZMAError):
         # An unreadable archive is still a document: it is parsed as bytes and rejected with a reason.
         yield InputFile(path=path)
+        return
+    for member in members:
+        yield InputFile(path=f"{path}!{member.name}", archive=path, member=member)
 
 
 def _walk(root: str, seen: set[tuple[int, int]]) -> list[str]:
@@ -112,7 +92,7 @@ def discover(inputs: list[str]) -> list[InputFile]:
         for path in paths:
             if path in found:  # overlapping inputs name the same file once
                 continue
-            if path[-7:].lower().endswith(_ARCHIVE_SUFFIXES) and os.path.isfile(path):
+            if path[-8:].lower().endswith(_ARCHIVE_SUFFIXES) and os.path.isfile(path):
                 found.update((m.path, m) for m in _archive_members(path))
             else:
                 found[path] = InputFile(path)

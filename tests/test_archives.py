@@ -1,0 +1,194 @@
+"""Archives as inputs: every member listed and read as stored, tars read forward once, builds equal to folders."""
+
+from __future__ import annotations
+
+import builtins
+import gzip
+import io
+import multiprocessing
+import shutil
+import tarfile
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warehouse import archives
+from warehouse.build import build
+from warehouse.discover import discover
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: Real records of every machine format, one trial each.
+RECORDS = sorted([*(FIXTURES / "build").iterdir(), *(FIXTURES / "ctgov_xml").glob("*.xml"),
+                  *(FIXTURES / "ctgov_classic_json").glob("NCT*.json")])
+KINDS = {"zip": ".zip", "tar": ".tar", "gz": ".tar.gz", "tgz": ".tgz", "bz2": ".tar.bz2", "xz": ".tar.xz"}
+
+
+def make_archive(path: Path, kind: str, files: list[tuple[str, bytes]]) -> Path:
+    """An archive of ``files`` (name, bytes) in the order given."""
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in files:
+                zf.writestr(name, data)
+        return path
+    mode = {"tar": "w", "gz": "w:gz", "tgz": "w:gz", "bz2": "w:bz2", "xz": "w:xz"}[kind]
+    with tarfile.open(path, mode) as tf:
+        for name, data in files:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def real_files() -> list[tuple[str, bytes]]:
+    # stored in reverse name order, so the order they are stored in is not the order they are listed in
+    return [(f"records/{p.parent.name}/{p.name}", p.read_bytes()) for p in reversed(RECORDS)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_member_is_listed_and_read_as_stored(tmp_path, kind):
+    files = real_files()
+    archive = make_archive(tmp_path / f"records{KINDS[kind]}", kind, files)
+    found = discover([str(tmp_path)])
+    assert [f.path for f in found] == sorted(f"{archive}!{name}" for name, _ in files)
+    wanted = dict(files)
+    for item in reversed(found):  # (backwards: a compressed tar starts its stream again)
+        assert item.read() == wanted[item.member.name]
+    for item in sorted(found, key=lambda f: f.read_order()):
+        assert item.read() == wanted[item.member.name]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(range(len(RECORDS))))
+def test_members_read_in_any_order_are_their_bytes(tmp_path_factory, order):
+    tmp = tmp_path_factory.mktemp("any")
+    files = real_files()
+    found = discover([str(make_archive(tmp / "r.tar.gz", "gz", files))])
+    wanted = dict(files)
+    for i in order:
+        assert found[i].read() == wanted[found[i].member.name]
+    archives.forget_open()
+
+
+def test_a_compressed_tar_read_in_stored_order_is_read_once(tmp_path, monkeypatch):
+    """Reading every member in the order they are stored reads the compressed archive once, not once per
+    member (which made a .tar.gz of 10,900 records take hours)."""
+    files = [(f"copy{i:03d}/{name}", data) for i in range(20) for name, data in real_files()]
+    archive = make_archive(tmp_path / "many.tar.gz", "gz", files)
+    found = discover([str(archive)])
+    assert len(found) == len(files)
+    read = [0]
+    real_open = builtins.open
+
+    class Counted:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def read(self, n=-1):
+            data = self.fh.read(n)
+            read[0] += len(data)
+            return data
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
+
+    def counted_gzip_open(path, mode="rb"):
+        return gzip.GzipFile(fileobj=Counted(real_open(path, "rb")), mode=mode)
+
+    monkeypatch.setitem(archives._OPENERS, b"\x1f\x8b", counted_gzip_open)
+    archives.forget_open()
+    wanted = dict(files)
+    for item in sorted(found, key=lambda f: f.read_order()):
+        assert item.read() == wanted[item.member.name]
+    assert read[0] <= archive.stat().st_size + (1 << 16)
+    archives.forget_open()
+
+
+def test_a_name_stored_twice_in_a_tar_is_its_last_copy(tmp_path):
+    first = (FIXTURES / "build/NCT01420432.json").read_bytes()
+    second = (FIXTURES / "build/NCT00081055.json").read_bytes()
+    archive = make_archive(tmp_path / "twice.tar.gz", "gz", [("a.json", first), ("a.json", second)])
+    [item] = discover([str(archive)])
+    assert item.read() == second
+
+
+def test_a_member_past_the_size_bound_is_unreadable_and_rejected(tmp_path, monkeypatch):
+    big = (FIXTURES / "build/NCT01420432.json").read_bytes()
+    small = (FIXTURES / "build/NCT02513394.xml").read_bytes()
+    (tmp_path / "in").mkdir()
+    make_archive(tmp_path / "in" / "r.tar.gz", "gz", [("big.json", big), ("small.xml", small)])
+    monkeypatch.setattr(archives, "MAX_MEMBER_BYTES", (len(big) + len(small)) // 2)
+    found = {f.member.name: f for f in discover([str(tmp_path / "in")])}
+    with pytest.raises(OSError, match="exceeds"):
+        found["big.json" if len(big) > len(small) else "small.xml"].read()
+    db = tmp_path / "wh.duckdb"
+    build([str(tmp_path / "in")], str(db), workers=1, quiet=True)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = dict(con.execute("SELECT regexp_extract(path, '[^!]*$'), status FROM documents").fetchall())
+    assert set(rows) == {"big.json", "small.xml"}
+    assert sorted(rows.values()) == ["ingested", "rejected"]
+
+
+@pytest.mark.parametrize("kind", ["gz", "xz", "tar"])
+def test_a_damaged_tar_is_one_rejected_document(tmp_path, kind):
+    (tmp_path / "in").mkdir()
+    archive = make_archive(tmp_path / "in" / f"r{KINDS[kind]}", kind, real_files())
+    raw = archive.read_bytes()
+    archive.write_bytes(raw[: len(raw) // 2] if kind != "tar" else b"\x00garbage" * 100)
+    db = tmp_path / "wh.duckdb"
+    summary = build([str(tmp_path / "in")], str(db), workers=1, quiet=True)
+    assert summary.documents >= 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        statuses = con.execute("SELECT path, status FROM documents").fetchall()
+    assert (str(archive), "rejected") in statuses
+
+
+def _read_in_child(item, queue) -> None:
+    queue.put(item.read())
+
+
+def test_a_forked_process_never_reads_through_its_parents_open_archive(tmp_path):
+    files = real_files()
+    found = discover([str(make_archive(tmp_path / "r.tar.gz", "gz", files))])
+    wanted = dict(files)
+    assert found[0].read() == wanted[found[0].member.name]  # (the archive is now open in this process)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_read_in_child, args=(found[-1], queue))
+    child.start()
+    got = queue.get(timeout=60)
+    child.join(60)
+    assert got == wanted[found[-1].member.name]
+    assert found[1].read() == wanted[found[1].member.name]
+    archives.forget_open()
+
+
+@pytest.mark.parametrize("kind", ["gz", "zip"])
+def test_an_archive_builds_the_trials_of_its_files(tmp_path, kind):
+    """The same records in a folder and in an archive, parsed by worker processes and cached: the same trials,
+    criteria and MSC profiles; and an unchanged archive is not read again."""
+    folder = tmp_path / "folder"
+    for name, data in real_files():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    packed = tmp_path / "packed"
+    packed.mkdir()
+    make_archive(packed / f"records{KINDS[kind]}", kind, real_files())
+    dbs = {}
+    for label, root in (("folder", folder), ("archive", packed)):
+        dbs[label] = tmp_path / f"{label}.duckdb"
+        build([str(root)], str(dbs[label]), workers=2, quiet=True, cache=True)
+    tables = {}
+    for label, db in dbs.items():
+        with duckdb.connect(str(db), read_only=True) as con:
+            tables[label] = [con.execute(f"SELECT * EXCLUDE ({drop}) FROM {t} ORDER BY ALL").fetchall()
+                             for t, drop in (("trials", "primary_doc_id"), ("criteria", "doc_id"),
+                                             ("msc_profile", "trial_id"), ("outcomes", "doc_id"))]
+    assert tables["archive"] == tables["folder"]
+    assert len(tables["archive"][0]) >= 10
+    again = build([str(packed)], str(dbs["archive"]), workers=2, quiet=True, cache=True)
+    assert again.parsed == 0
+    shutil.rmtree(packed)
