@@ -88,18 +88,10 @@ def failure(exc: Exception) -> str:
     return f"parser failure ({type(exc).__name__}): {exc}"
 
 
-def stream_document(path: str, fh: BinaryIO, sha256: str, size: int,
-                    batch: int = 1000) -> tuple[ParsedDocument, Iterator[list[TrialRecord]]]:
-    """Start reading a document too large to hold (``fh``: its file, opened in binary) as a stream of records.
-
-    Returns the document (its format, and its layout from its first characters; its warnings grow as records are
-    read) and its records in batches, finished as :func:`parse_document` finishes them; an id-less record's
-    provisional id comes from its own text. Raises :class:`NotStreamable` when the document must be read whole:
-    not UTF-8, HTML, no machine format certain of it from its first characters, or a parser that reads whole
-    documents only (the batches may raise it too, after some records). The batches raise what makes the document
-    rejected (:func:`failure` words it).
-    """
-    head = fh.read(PAGE_SAMPLE)
+def stream_parser(head: bytes, path: str) -> tuple[type[Parser], str]:
+    """The parser that streams a document starting with ``head`` (its first :data:`PAGE_SAMPLE` bytes), and
+    ``head`` as text; raises :class:`NotStreamable` when the document must be read whole (see
+    :func:`stream_document`)."""
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:  # a character cut by the sample is not an error
@@ -114,6 +106,21 @@ def stream_document(path: str, fh: BinaryIO, sha256: str, size: int,
     parser, score = detect(text, path)
     if parser is None or score < CERTAIN or parser.kind != "format":
         raise NotStreamable("no machine format is certain of it from its first characters")
+    return parser, text
+
+
+def stream_document(path: str, fh: BinaryIO, sha256: str, size: int,
+                    batch: int = 1000) -> tuple[ParsedDocument, Iterator[list[TrialRecord]]]:
+    """Start reading a document too large to hold (``fh``: its file, opened in binary) as a stream of records.
+
+    Returns the document (its format, and its layout from its first characters; its warnings grow as records are
+    read) and its records in batches, finished as :func:`parse_document` finishes them; an id-less record's
+    provisional id comes from its own text. Raises :class:`NotStreamable` when the document must be read whole:
+    not UTF-8, HTML, no machine format certain of it from its first characters, or a parser that reads whole
+    documents only (the batches may raise it too, after some records). The batches raise what makes the document
+    rejected (:func:`failure` words it).
+    """
+    parser, text = stream_parser(fh.read(PAGE_SAMPLE), path)
     doc = ParsedDocument(path=path, sha256=sha256, size=size, format=parser.name,
                          layout=parser.streamed_layout(text))
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import shutil
+import tarfile
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -15,7 +18,7 @@ from table_rows import all_tables
 
 from ingest import json_stream
 from ingest.errors import NotStreamable
-from warehouse import derive, stream_parse
+from warehouse import archives, derive, discover, stream_parse
 from warehouse.build import build
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -99,9 +102,9 @@ def test_streamed_downloads_give_the_rows_of_reading_them_whole(downloads, tmp_p
     streamed_docs = []
     real = stream_parse.parse_into_segment
 
-    def parse_into_segment(path, sha, segments):
-        got = real(path, sha, segments)
-        streamed_docs.append(Path(path).name)
+    def parse_into_segment(item, sha, size, segments):
+        got = real(item, sha, size, segments)
+        streamed_docs.append(Path(item.path).name)
         return got
 
     monkeypatch.setattr(stream_parse, "parse_into_segment", parse_into_segment)
@@ -119,6 +122,75 @@ def test_streamed_downloads_give_the_rows_of_reading_them_whole(downloads, tmp_p
     assert layouts == [("list", 3), ("single", 1)]  # the single study was read whole
     again = build([str(downloads)], str(db), workers=workers, quiet=True, cache=True)
     assert again.parsed == 0 and all_tables(db, leave_out=BUILD) == want  # streamed documents are cached like any other
+
+
+def pack(root: Path, kind: str) -> Path:
+    """The files of ``root`` gzipped one by one, or packed in one archive, in a new folder beside it."""
+    out = root.parent / f"{root.name}-{kind}"
+    out.mkdir()
+    files = sorted(root.iterdir())
+    if kind == "gz":
+        for path in files:
+            (out / f"{path.name}.gz").write_bytes(gzip.compress(path.read_bytes()))
+    elif kind == "zip":
+        with zipfile.ZipFile(out / "downloads.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in files:
+                zf.write(path, f"downloads/{path.name}")
+    else:
+        with tarfile.open(out / f"downloads.{kind}", {"tar": "w", "tar.gz": "w:gz"}[kind]) as tf:
+            for path in reversed(files):  # (stored in another order than listed)
+                tf.add(path, f"downloads/{path.name}")
+    return out
+
+
+@pytest.mark.parametrize("kind", ["gz", "zip", "tar", "tar.gz"])
+def test_large_documents_in_gz_files_and_archives_are_streamed_too(downloads, tmp_path, monkeypatch, kind):
+    """A large document stored compressed or in an archive is streamed as a plain file is: the rows of reading
+    it whole (which, for a .gz file or an archive member, stops at 256 MiB)."""
+    monkeypatch.setattr(derive, "STEPS", [])
+    packed = pack(downloads, kind)
+    whole = build([str(packed)], str(tmp_path / "whole.duckdb"), workers=1, quiet=True, cache=True)
+    streamed_docs = []
+    real = stream_parse.parse_into_segment
+
+    def parse_into_segment(item, sha, size, segments):
+        got = real(item, sha, size, segments)
+        streamed_docs.append(Path(item.path).name.removesuffix(".gz"))
+        return got
+
+    monkeypatch.setattr(stream_parse, "parse_into_segment", parse_into_segment)
+    monkeypatch.setattr(stream_parse, "STREAM_BYTES", 1)
+    monkeypatch.setattr(stream_parse, "BATCH_RECORDS", 3)
+    db = tmp_path / "streamed.duckdb"
+    streamed = build([str(packed)], str(db), workers=1, quiet=True, cache=True)
+    assert sorted(streamed_docs) == sorted(p.name for p in [*DOWNLOADS, *CSV] + [Path("NCT03281889.json")])
+    assert (streamed.documents, streamed.rejected) == (whole.documents, whole.rejected) == (7, 0)
+    got, want = all_tables(db, leave_out=BUILD), all_tables(tmp_path / "whole.duckdb", leave_out=BUILD)
+    assert got == want and len(got["trials"]) >= 12 + 172
+    assert build([str(packed)], str(db), workers=2, quiet=True, cache=True).parsed == 0
+
+
+def test_a_large_gz_file_that_is_not_a_download_is_not_inflated_to_its_end(tmp_path, monkeypatch):
+    """A .gz file whose start is not a streamable format is read whole, within the 256 MiB bound: a bomb of
+    zeros is rejected after reading one byte past the bound, not inflated to its end."""
+    monkeypatch.setattr(derive, "STEPS", [])
+    monkeypatch.setattr(archives, "MAX_MEMBER_BYTES", 1 << 20)
+    monkeypatch.setattr(discover, "MAX_MEMBER_BYTES", 1 << 20)
+    digests = []
+    real = stream_parse.digest
+    monkeypatch.setattr(stream_parse, "digest", lambda item: digests.append(item.path) or real(item))
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "zeros.json.gz").write_bytes(gzip.compress(bytes(64 << 20), 9))
+    shutil.copy(FIXTURES / "ctgov_v2_json" / "NCT03281889.json", root)
+    monkeypatch.setattr(stream_parse, "STREAM_BYTES", 8)  # (every file here is large)
+    db = tmp_path / "w.duckdb"
+    summary = build([str(root)], str(db), workers=1, quiet=True)
+    assert (summary.documents, summary.rejected) == (2, 1)
+    assert [Path(p).name for p in digests] == ["NCT03281889.json"]  # (the zeros were never hashed)
+    reason = duckdb.connect(str(db), read_only=True).execute(
+        "SELECT error FROM rejected_documents WHERE path LIKE '%zeros.json.gz'").fetchone()[0]
+    assert "exceeds" in reason
 
 
 def test_a_truncated_download_is_rejected_with_its_reason_and_no_rows(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import tarfile
@@ -41,7 +42,8 @@ def list_members(path: str) -> list[Member]:
     ``tarfile.TarError``, ``OSError``, ``EOFError``)."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            return sorted((Member(i.filename) for i in zf.infolist() if not i.is_dir()), key=lambda m: m.name)
+            return sorted((Member(i.filename, -1, i.file_size) for i in zf.infolist() if not i.is_dir()),
+                          key=lambda m: m.name)
     found: dict[str, Member] = {}
     with tarfile.open(path) as tf:
         for info in tf:  # (one pass over the archive)
@@ -68,6 +70,49 @@ def read_member(archive: str, member: Member, label: str) -> bytes:
     if len(data) < member.size:
         raise OSError(f"{label}: the archive ended inside this member ({len(data)} of {member.size} bytes)")
     return data
+
+
+def open_member(archive: str, member: Member) -> BinaryIO:
+    """A binary stream of ``member``'s bytes, not bounded (for reading a large member a block at a time); it may
+    share the process's open archive, so nothing else of that archive is read until it is closed."""
+    opened = _opened(archive)
+    if isinstance(opened, zipfile.ZipFile):
+        return opened.open(member.name)
+    if member.offset < 0:  # (a sparse member: read whole, within the bound)
+        return io.BytesIO(read_member(archive, member, f"{archive}!{member.name}"))
+    return io.BufferedReader(_Window(opened, member.offset, member.size), buffer_size=1 << 20)
+
+
+class _Window(io.RawIOBase):
+    """``size`` bytes of ``base`` from ``offset`` on, as a seekable stream of their own."""
+
+    def __init__(self, base: BinaryIO, offset: int, size: int) -> None:
+        self.base, self.offset, self.size, self.pos = base, offset, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        self.pos = max(0, min(self.size, pos if whence == 0 else (self.pos + pos if whence == 1 else self.size + pos)))
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def readinto(self, buffer) -> int:
+        want = min(len(buffer), self.size - self.pos)
+        if want <= 0:
+            return 0
+        self.base.seek(self.offset + self.pos)
+        data = self.base.read(want)
+        buffer[:len(data)] = data
+        self.pos += len(data)
+        if len(data) < want:
+            raise OSError(f"the archive ended inside this member ({self.pos} of {self.size} bytes)")
+        return len(data)
 
 
 def read_order(archive: str | None, member: Member | None) -> tuple[str, int]:

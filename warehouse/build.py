@@ -357,19 +357,27 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float
 
 def _parse_large(key: int, item: InputFile, segments: Path, limit: float | None, cached: frozenset[str] | set[str],
                  local: set[str]) -> tuple[tuple, tuple | None]:
-    """:func:`parse_chunk`'s work for a large plain file, read as a stream (:mod:`warehouse.stream_parse`): its
-    manifest tuple and its segment (None when cached). Raises :class:`NotStreamable` when it must be read whole."""
+    """:func:`parse_chunk`'s work for a large document, read as a stream (:mod:`warehouse.stream_parse`): its
+    manifest tuple and its segment (None when cached). Raises :class:`NotStreamable` when it must be read whole.
+    Reading it (to hash it, then to parse it) is given the time of a document of the size it is stored at."""
+    sha = ""
     try:
-        sha = stream_parse.file_sha256(item.path)
-        allowed = parse_pool.allowed_seconds(limit, os.path.getsize(item.path))
+        allowed = parse_pool.allowed_seconds(limit, stream_parse.stored_bytes(item))
     except OSError as exc:
-        return (key, "", None, f"unreadable: {exc}"), None
-    hit, _ = _known(sha, item, cached, local)
-    if hit is not None:
-        return (key, sha, hit, None), None
+        return (key, sha, None, f"unreadable: {exc}"), None
     try:
         with parse_pool.time_limit(allowed):
-            staged = stream_parse.parse_into_segment(item.path, sha, segments)
+            try:
+                stream_parse.check_head(item)
+                sha, size = stream_parse.digest(item)
+            except (NotStreamable, parse_pool.TookTooLong):
+                raise
+            except Exception as exc:  # noqa: BLE001 - as a document that cannot be read whole (parse_chunk)
+                return (key, sha, None, f"unreadable: {exc}"), None
+            hit, _ = _known(sha, item, cached, local)
+            if hit is not None:
+                return (key, sha, hit, None), None
+            staged = stream_parse.parse_into_segment(item, sha, size, segments)
     except parse_pool.TookTooLong:
         return _given_up(key, sha, allowed), None
     local.add(sha)

@@ -10,8 +10,17 @@ import tarfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
-from warehouse.archives import MAX_MEMBER_BYTES, Member, bounded, list_members, read_member, read_order
+from warehouse.archives import (
+    MAX_MEMBER_BYTES,
+    Member,
+    bounded,
+    list_members,
+    open_member,
+    read_member,
+    read_order,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,14 +31,25 @@ class InputFile:
     archive: str | None = None
     member: Member | None = None
 
+    @property
+    def gzipped(self) -> bool:
+        """A plain ``.gz`` file (not a tar): its document is what it inflates to."""
+        return self.archive is None and self.path.endswith(".gz") and not self.path.endswith(".tar.gz")
+
     def read(self) -> bytes:
         """The document's bytes (archive members are decompressed, within :data:`MAX_MEMBER_BYTES`)."""
         if self.archive is None:
-            if self.path.endswith(".gz") and not self.path.endswith(".tar.gz"):
+            if self.gzipped:
                 with gzip.open(self.path, "rb") as fh:
                     return bounded(fh.read(MAX_MEMBER_BYTES + 1), self.path)
             return _read_regular(self.path)
         return read_member(self.archive, self.member, self.path)
+
+    def open(self) -> BinaryIO:
+        """The document's bytes as a binary stream, not bounded (a large document read a block at a time)."""
+        if self.archive is not None:
+            return open_member(self.archive, self.member)
+        return gzip.open(self.path, "rb") if self.gzipped else open(self.path, "rb")  # noqa: SIM115 - returned
 
     def read_order(self) -> tuple[str, int]:
         """Where the document comes in reading order: archive members in the order they are stored."""

@@ -1,7 +1,8 @@
 """A document too large to hold whole (a registry download of thousands of studies) parsed as a stream.
 
 Read whole, a JSON download costs about seven times its size in memory at its peak (its text, its tree, its
-records and their rows at once). A plain file of :data:`STREAM_BYTES` or more whose parser can stream it
+records and their rows at once). A document of :data:`STREAM_BYTES` or more (a plain file, a ``.gz`` file or an
+archive member) whose parser can stream it
 (:meth:`ingest.base.Parser.stream`) is instead read a block at a time and its records parsed, derived and
 written a batch at a time, into a segment of its own (:class:`warehouse.cache.SegmentWriter`): memory holds one
 block and one batch. Its rows are those of reading it whole (``tests/test_stream_parse.py``).
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.dispatch import failure, stream_document
+from ingest.dispatch import PAGE_SAMPLE, failure, stream_document, stream_parser
 from ingest.errors import NotStreamable
 from warehouse import cache as parse_cache
 from warehouse.discover import InputFile
@@ -27,26 +28,51 @@ BATCH_RECORDS = 1000
 
 
 def is_large(item: InputFile, size: int) -> bool:
-    """True for a plain file of :data:`STREAM_BYTES` or more (``size``: its size; archive members and ``.gz`` files
-    are read whole, within the archive's size bound)."""
-    return item.archive is None and not item.path.endswith(".gz") and size >= STREAM_BYTES
+    """Whether ``item`` is worth reading as a stream (``size``: the size of its file): a plain file of
+    :data:`STREAM_BYTES` or more, an archive member that large, or a ``.gz`` file that inflates to about that
+    (an eighth of it compressed; what a document inflates to is known once it is read)."""
+    if item.archive is not None:
+        return item.member is not None and item.member.size >= STREAM_BYTES
+    return size >= (STREAM_BYTES // 8 if item.gzipped else STREAM_BYTES)
 
 
-def file_sha256(path: str) -> str:
-    """The hex sha256 of a file, read a block at a time."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+def stored_bytes(item: InputFile) -> int:
+    """The bytes ``item`` takes where it is stored (a ``.gz`` file compressed; a member as the archive says)."""
+    if item.archive is not None and item.member is not None:
+        return max(item.member.size, 0)
+    return os.path.getsize(item.path)
 
 
-def parse_into_segment(path: str, sha256: str, segments: Path) -> tuple[pa.Table, list[tuple[str, str, int, int]]]:
-    """Parse the file at ``path`` as a stream into a new segment under ``segments`` (its cache key is its sha256);
-    returns its manifest row and files as :func:`warehouse.cache.write_segment` does. A document that turns out
-    not to be valid is a rejected entry with no rows.
+def check_head(item: InputFile) -> None:
+    """Raise :class:`NotStreamable` unless the document's first bytes show a format that streams it (so a
+    compressed file that inflates to something else is not inflated to its end first)."""
+    with item.open() as fh:
+        stream_parser(fh.read(PAGE_SAMPLE), item.path)
+
+
+def digest(item: InputFile) -> tuple[str, int]:
+    """The hex sha256 of the document's bytes and how many there are, read a block at a time."""
+    if item.archive is None and not item.gzipped:
+        with open(item.path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest(), os.fstat(fh.fileno()).st_size
+    h, n = hashlib.sha256(), 0
+    with item.open() as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+            n += len(block)
+    return h.hexdigest(), n
+
+
+def parse_into_segment(item: InputFile, sha256: str, size: int,
+                       segments: Path) -> tuple[pa.Table, list[tuple[str, str, int, int]]]:
+    """Parse the document ``item`` (``size`` bytes) as a stream into a new segment under ``segments`` (its cache
+    key is its sha256); returns its manifest row and files as :func:`warehouse.cache.write_segment` does. A
+    document that turns out not to be valid is a rejected entry with no rows.
 
     Raises :class:`NotStreamable` (nothing left written) when the file must be read whole.
     """
-    with open(path, "rb") as fh:
-        doc, batches = stream_document(path, fh, sha256, os.fstat(fh.fileno()).st_size, BATCH_RECORDS)
+    with item.open() as fh:
+        doc, batches = stream_document(item.path, fh, sha256, size, BATCH_RECORDS)
         writer = parse_cache.SegmentWriter(segments)
         try:
             n_records = n_rows = 0
