@@ -21,7 +21,8 @@ from ingest.errors import NotStreamable
 from warehouse import cache as parse_cache
 from warehouse.discover import InputFile
 
-#: Plain files at least this large are read as a stream when their parser can.
+#: Documents at least this large (plain files and archive members; ``.gz`` files an eighth of it compressed) are
+#: read as a stream when their parser can.
 STREAM_BYTES = 32 << 20
 #: Records parsed, derived and written at a time.
 BATCH_RECORDS = 1000
@@ -44,8 +45,11 @@ def stored_bytes(item: InputFile) -> int:
 
 
 def check_head(item: InputFile) -> None:
-    """Raise :class:`NotStreamable` unless the document's first bytes show a format that streams it (so a
-    compressed file that inflates to something else is not inflated to its end first)."""
+    """For a document stored compressed or in an archive, raise :class:`NotStreamable` unless its first bytes
+    show a format that streams it, so that what inflates to something else is not inflated to its end to hash it
+    (it is read whole, within the bound). A plain file is hashed first, at the disk's speed, as it may be cached."""
+    if item.archive is None and not item.gzipped:
+        return
     with item.open() as fh:
         stream_parser(fh.read(PAGE_SAMPLE), item.path)
 
