@@ -192,3 +192,34 @@ def test_an_archive_builds_the_trials_of_its_files(tmp_path, kind):
     again = build([str(packed)], str(dbs["archive"]), workers=2, quiet=True, cache=True)
     assert again.parsed == 0
     shutil.rmtree(packed)
+
+
+def test_a_tar_is_listed_again_only_when_it_changed(tmp_path, monkeypatch):
+    """An unchanged tar's member list is kept beside the parse cache (listing reads the whole archive); a changed
+    one is listed again, and the lists of archives no longer among the inputs are removed."""
+    from warehouse import discover as discover_module
+
+    listed = []
+    real = discover_module.list_members
+    monkeypatch.setattr(discover_module, "list_members", lambda path: listed.append(Path(path).name) or real(path))
+    root = tmp_path / "in"
+    root.mkdir()
+    files = real_files()
+    make_archive(root / "a.tar.gz", "gz", files)
+    make_archive(root / "b.tar", "tar", files[:3])
+    db = tmp_path / "wh.duckdb"
+    first = build([str(root)], str(db), workers=1, quiet=True, cache=True)
+    assert sorted(listed) == ["a.tar.gz", "b.tar"]
+    kept = tmp_path / ".mscwh-cache" / "wh.duckdb.duckdb.archives"
+    assert len(list(kept.iterdir())) == 2
+    listed.clear()
+    again = build([str(root)], str(db), workers=1, quiet=True, cache=True)
+    assert listed == [] and (again.documents, again.trials) == (first.documents, first.trials)
+    make_archive(root / "a.tar.gz", "gz", files[1:])  # (one record fewer)
+    (root / "b.tar").unlink()
+    changed = build([str(root)], str(db), workers=1, quiet=True, cache=True)
+    assert listed == ["a.tar.gz"] and changed.documents == len(files) - 1
+    assert len(list(kept.iterdir())) == 1
+    listed.clear()
+    build([str(root)], str(tmp_path / "plain.duckdb"), workers=1, quiet=True, cache=False)
+    assert listed == ["a.tar.gz"] and not (tmp_path / ".mscwh-cache" / "plain.duckdb.duckdb.archives").exists()

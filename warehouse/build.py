@@ -245,6 +245,12 @@ def _tmp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.building-{os.getpid()}")
 
 
+def _listings_path(target: Path) -> Path:
+    """Where the member lists of the tar archives among the inputs are kept (beside the parse cache)."""
+    cache_db = parse_cache.location(target)
+    return cache_db.with_name(cache_db.name + ".archives")
+
+
 def _workers_path(target: Path) -> Path:
     """The folder of what the parse workers share with the build: their notes (``marks``), the cache's keys."""
     return target.with_name(f".{target.name}.workers-{os.getpid()}")
@@ -737,7 +743,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     warm = (parse_pool.prestart(workers, _init_worker, (os.getpid(),), _workers_path(target) / "marks")
             if workers > 1 and cache is not False else None)
     try:
-        items = discover(inputs)
+        items = discover(inputs, kept=None if cache is False else _listings_path(target))
         items, stats = _without_own_files(items, target)
     except BaseException as exc:
         _stop(warm, target)

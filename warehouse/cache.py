@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - not POSIX: no cross-build lock
     fcntl = None
 
 from ingest.model import TRIAL_FIELDS, ParsedDocument
-from warehouse.discover import InputFile
+from warehouse.discover import InputFile, signature  # noqa: F401 - (part of this module's interface)
 from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
 
@@ -172,13 +172,6 @@ def file_stat(item: InputFile) -> os.stat_result | None:
         return os.stat(item.archive or item.path)
     except OSError:
         return None
-
-
-def signature(st: os.stat_result | None) -> str | None:
-    """Size, times and inode of a file (see :func:`file_stat`): unchanged signature → unchanged bytes."""
-    if st is None:
-        return None
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
 def is_path_bound(doc: ParsedDocument) -> bool:
