@@ -223,3 +223,31 @@ def test_a_tar_is_listed_again_only_when_it_changed(tmp_path, monkeypatch):
     listed.clear()
     build([str(root)], str(tmp_path / "plain.duckdb"), workers=1, quiet=True, cache=False)
     assert listed == ["a.tar.gz"] and not (tmp_path / ".mscwh-cache" / "plain.duckdb.duckdb.archives").exists()
+
+
+@pytest.mark.parametrize(("kind", "kept"), [("gz", 0.35), ("gz", 0.8), ("tar", 0.35), ("tar", 0.8),
+                                           ("bz2", 0.8)])  # (bz2 inflates whole blocks of 900 kB: 0.35 holds none)
+def test_the_members_before_a_tar_is_cut_short_are_not_lost(tmp_path, kind, kept):
+    """A download of a tar that stopped early: the members stored before the cut are ingested, a member the cut
+    goes through is rejected as unreadable, and the archive itself is a rejected document saying why."""
+    files = list({data: (name, data) for name, data in real_files()}.values())  # (no duplicate to reject)
+    full = make_archive(tmp_path / f"full{KINDS[kind]}", kind, files)
+    root = tmp_path / "in"
+    root.mkdir()
+    raw = full.read_bytes()
+    cut = root / f"cut{KINDS[kind]}"
+    cut.write_bytes(raw[: int(len(raw) * kept)])
+    db = tmp_path / "wh.duckdb"
+    summary = build([str(root)], str(db), workers=1, quiet=True)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT path, status, error FROM documents ORDER BY path").fetchall()
+    archive_row = next(r for r in rows if r[0] == str(cut))
+    assert archive_row[1] == "rejected" and "cut short after" in archive_row[2]
+    members = [r for r in rows if r[0].startswith(f"{cut}!")]
+    ingested = [r for r in members if r[1] == "ingested"]
+    assert summary.documents == len(rows) == len(members) + 1
+    assert 1 <= len(ingested) < len(files)
+    assert all(r[1] == "ingested" or "unreadable" in r[2] for r in members)
+    order = [name for name, _ in files]  # (stored order: every ingested member comes before the others)
+    stored = sorted(order.index(r[0].split("!", 1)[1]) for r in ingested)
+    assert stored == list(range(len(stored)))

@@ -18,6 +18,7 @@ import lzma
 import os
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -39,17 +40,32 @@ class Member:
 def list_members(path: str) -> list[Member]:
     """The files of the archive at ``path``, sorted by name (a name stored twice in a tar: its last copy, as
     ``tar`` extracts it). Raises what reading a damaged archive raises (``zipfile.BadZipFile``,
-    ``tarfile.TarError``, ``OSError``, ``EOFError``)."""
+    ``tarfile.TarError``, ``OSError``, ``EOFError``), or :class:`ArchiveCut` when a tar stops after some members."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             return sorted((Member(i.filename, -1, i.file_size) for i in zf.infolist() if not i.is_dir()),
                           key=lambda m: m.name)
     found: dict[str, Member] = {}
-    with tarfile.open(path) as tf:
-        for info in tf:  # (one pass over the archive)
-            if info.isfile():
-                found[info.name] = Member(info.name, -1 if info.issparse() else info.offset_data, info.size)
+    try:
+        with tarfile.open(path) as tf:
+            for info in tf:  # (one pass over the archive)
+                if info.isfile():
+                    found[info.name] = Member(info.name, -1 if info.issparse() else info.offset_data, info.size)
+    except (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        if not found:
+            raise
+        raise ArchiveCut([found[name] for name in sorted(found)],
+                         f"archive damaged or cut short after {len(found)} members: {exc}") from None
     return [found[name] for name in sorted(found)]
+
+
+class ArchiveCut(Exception):
+    """A tar archive damaged or cut short after some members (a download that stopped early): the members found
+    before (the last may be cut too: reading it fails) and why it stops."""
+
+    def __init__(self, members: list[Member], reason: str) -> None:
+        super().__init__(reason)
+        self.members, self.reason = members, reason
 
 
 def read_member(archive: str, member: Member, label: str) -> bytes:

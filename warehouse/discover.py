@@ -11,6 +11,7 @@ import os
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import BinaryIO
 
 from warehouse.archives import (
     MAX_MEMBER_BYTES,
+    ArchiveCut,
     Member,
     bounded,
     list_members,
@@ -34,6 +36,7 @@ class InputFile:
     path: str
     archive: str | None = None
     member: Member | None = None
+    damage: str | None = None  # (an archive damaged after some members: why; the document cannot be read)
 
     @property
     def gzipped(self) -> bool:
@@ -42,6 +45,8 @@ class InputFile:
 
     def read(self) -> bytes:
         """The document's bytes (archive members are decompressed, within :data:`MAX_MEMBER_BYTES`)."""
+        if self.damage is not None:
+            raise OSError(self.damage)
         if self.archive is None:
             if self.gzipped:
                 with gzip.open(self.path, "rb") as fh:
@@ -51,6 +56,8 @@ class InputFile:
 
     def open(self) -> BinaryIO:
         """The document's bytes as a binary stream, not bounded (a large document read a block at a time)."""
+        if self.damage is not None:
+            raise OSError(self.damage)
         if self.archive is not None:
             return open_member(self.archive, self.member)
         return gzip.open(self.path, "rb") if self.gzipped else open(self.path, "rb")  # noqa: SIM115 - returned
@@ -122,14 +129,19 @@ class KeptListings:
 
 
 def _archive_members(path: str, kept: KeptListings | None) -> Iterator[InputFile]:
+    damage = None
     try:
         members = list_members(path) if kept is None else kept.members(path)
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, lzma.LZMAError):
+    except ArchiveCut as cut:  # the members before the damage, and the archive itself, rejected with the reason
+        members, damage = cut.members, cut.reason
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError):
         # An unreadable archive is still a document: it is parsed as bytes and rejected with a reason.
         yield InputFile(path=path)
         return
     for member in members:
         yield InputFile(path=f"{path}!{member.name}", archive=path, member=member)
+    if damage is not None:
+        yield InputFile(path=path, damage=damage)
 
 
 def _walk(root: str, seen: set[tuple[int, int]]) -> list[str]:

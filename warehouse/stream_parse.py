@@ -34,6 +34,8 @@ def is_large(item: InputFile, size: int) -> bool:
     (an eighth of it compressed; what a document inflates to is known once it is read)."""
     if item.archive is not None:
         return item.member is not None and item.member.size >= STREAM_BYTES
+    if item.damage is not None:
+        return False
     return size >= (STREAM_BYTES // 8 if item.gzipped else STREAM_BYTES)
 
 
