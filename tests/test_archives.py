@@ -251,3 +251,23 @@ def test_the_members_before_a_tar_is_cut_short_are_not_lost(tmp_path, kind, kept
     order = [name for name, _ in files]  # (stored order: every ingested member comes before the others)
     stored = sorted(order.index(r[0].split("!", 1)[1]) for r in ingested)
     assert stored == list(range(len(stored)))
+
+
+def test_links_in_a_tar_read_the_file_they_name(tmp_path):
+    """A tar stores a second name of a file (a hard link) or a symbolic link as a link to a member stored before:
+    each is a document with that member's bytes, as when the archive is unpacked and its folder read."""
+    data = (FIXTURES / "build/NCT01420432.json").read_bytes()
+    archive = tmp_path / "links.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        info = tarfile.TarInfo("records/a.json")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+        for name, kind, target in (("records/hard.json", tarfile.LNKTYPE, "records/a.json"),
+                                   ("other/soft.json", tarfile.SYMTYPE, "../records/a.json"),
+                                   ("other/dangling.json", tarfile.SYMTYPE, "missing.json")):
+            link = tarfile.TarInfo(name)
+            link.type, link.linkname = kind, target
+            tf.addfile(link)
+    found = {f.member.name: f for f in discover([str(archive)])}
+    assert sorted(found) == ["other/soft.json", "records/a.json", "records/hard.json"]
+    assert all(f.read() == data for f in found.values())

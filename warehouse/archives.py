@@ -39,8 +39,10 @@ class Member:
 
 def list_members(path: str) -> list[Member]:
     """The files of the archive at ``path``, sorted by name (a name stored twice in a tar: its last copy, as
-    ``tar`` extracts it). Raises what reading a damaged archive raises (``zipfile.BadZipFile``,
-    ``tarfile.TarError``, ``OSError``, ``EOFError``), or :class:`ArchiveCut` when a tar stops after some members."""
+    ``tar`` extracts it; a link to a file stored before it: that file's bytes under the link's name).
+
+    Raises what reading a damaged archive raises (``zipfile.BadZipFile``, ``tarfile.TarError``, ``OSError``,
+    ``EOFError``), or :class:`ArchiveCut` when a tar stops after some members."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             return sorted((Member(i.filename, -1, i.file_size) for i in zf.infolist() if not i.is_dir()),
@@ -51,12 +53,21 @@ def list_members(path: str) -> list[Member]:
             for info in tf:  # (one pass over the archive)
                 if info.isfile():
                     found[info.name] = Member(info.name, -1 if info.issparse() else info.offset_data, info.size)
+                elif (info.islnk() or info.issym()) and (target := found.get(_link_target(info))) is not None:
+                    found[info.name] = Member(info.name, target.offset, target.size)  # (a link: its file's bytes)
     except (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         if not found:
             raise
         raise ArchiveCut([found[name] for name in sorted(found)],
                          f"archive damaged or cut short after {len(found)} members: {exc}") from None
     return [found[name] for name in sorted(found)]
+
+
+def _link_target(info: tarfile.TarInfo) -> str:
+    """The member a link names: a hard link by its name in the archive, a symbolic link relative to its folder."""
+    if info.islnk():
+        return info.linkname
+    return os.path.normpath(os.path.join(os.path.dirname(info.name), info.linkname))
 
 
 class ArchiveCut(Exception):
