@@ -5,10 +5,12 @@ from __future__ import annotations
 import builtins
 import gzip
 import io
+import lzma
 import multiprocessing
 import shutil
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import duckdb
@@ -271,3 +273,108 @@ def test_links_in_a_tar_read_the_file_they_name(tmp_path):
     found = {f.member.name: f for f in discover([str(archive)])}
     assert sorted(found) == ["other/soft.json", "records/a.json", "records/hard.json"]
     assert all(f.read() == data for f in found.values())
+
+
+class _Unseekable(io.RawIOBase):
+    """A stream zipfile cannot seek in: it writes each member's sizes after its data (a data descriptor)."""
+
+    def __init__(self) -> None:
+        self.out = io.BytesIO()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return self.out.write(data)
+
+
+def zip_bytes(files: list[tuple[str, bytes]], method: int, descriptors: bool) -> bytes:
+    if descriptors:
+        sink = _Unseekable()
+        with zipfile.ZipFile(sink, "w", method) as zf:
+            for name, data in files:
+                with zf.open(name, "w") as fh:
+                    fh.write(data)
+        return sink.out.getvalue()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as zf:
+        for name, data in files:
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("descriptors", [False, True])
+def test_a_zip_without_its_directory_gives_the_members_stored_before_the_cut(tmp_path, method, descriptors):
+    """A zip download cut short has lost its directory: the members whose headers and data came before the cut
+    are found from their own headers and read as stored, however the cut falls."""
+    files = real_files()
+    raw = zip_bytes(files, method, descriptors)
+    directory = raw.rindex(b"PK\x01\x02")  # (the last directory entry: everything before it holds every member)
+    for cut in (directory, len(raw) // 2, len(raw) // 5):
+        path = tmp_path / f"cut{cut}.zip"
+        path.write_bytes(raw[:cut])
+        assert not zipfile.is_zipfile(path)
+        with pytest.raises(archives.ArchiveCut) as info:
+            archives.list_members(str(path))
+        members = info.value.members
+        readable = {}
+        for m in members:
+            try:
+                readable[m.name] = archives.read_member(str(path), m, m.name)
+            except OSError:
+                pass
+        archives.forget_open()
+        wanted = dict(files)
+        assert all(wanted[name] == data for name, data in readable.items())
+        if cut == directory:
+            assert sorted(readable) == sorted(wanted)
+        else:
+            assert 1 <= len(readable) < len(files)
+
+
+def test_a_zip_download_cut_short_loses_only_what_the_cut_took(tmp_path):
+    files = list({data: (name, data) for name, data in real_files()}.values())
+    raw = zip_bytes(files, zipfile.ZIP_DEFLATED, descriptors=False)
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "download.zip").write_bytes(raw[: len(raw) * 3 // 4])
+    db = tmp_path / "wh.duckdb"
+    summary = build([str(root)], str(db), workers=1, quiet=True)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT path, status, error FROM documents ORDER BY path").fetchall()
+    assert summary.documents == len(rows)
+    archive_row = next(r for r in rows if r[0].endswith("download.zip"))
+    assert archive_row[1] == "rejected" and "without its directory" in archive_row[2]
+    ingested = [r for r in rows if r[1] == "ingested"]
+    assert 1 <= len(ingested) < len(files)
+    assert all(r[1] == "ingested" or "unreadable" in r[2] for r in rows if "!" in r[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["zip", "zip-descriptors", "gz", "tar"]), st.floats(0.0, 1.0),
+       st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(0, 255)), max_size=6))
+def test_a_damaged_archive_never_stops_discovery_and_each_document_reads_or_fails_as_unreadable(
+        tmp_path_factory, kind, keep, flips):
+    files = real_files()[:6]
+    if kind.startswith("zip"):
+        raw = bytearray(zip_bytes(files, zipfile.ZIP_DEFLATED, kind == "zip-descriptors"))
+    else:
+        buf = tmp_path_factory.mktemp("a") / f"x{KINDS[kind]}"
+        raw = bytearray(make_archive(buf, kind, files).read_bytes())
+    for where, value in flips:
+        raw[min(int(where * len(raw)), len(raw) - 1)] = value
+    root = tmp_path_factory.mktemp("damaged")
+    path = root / f"damaged{KINDS[kind.split('-')[0]]}"
+    path.write_bytes(bytes(raw[: max(1, int(keep * len(raw)))]))
+    found = discover([str(root)])
+    assert found
+    wanted = dict(files)
+    for item in found:
+        try:
+            data = item.read()
+        except (OSError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError):
+            continue
+        if item.member is not None and not flips:
+            assert data == wanted[item.member.name]
+    archives.forget_open()

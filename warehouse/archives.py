@@ -1,6 +1,7 @@
 """Members of .zip and .tar archives: listed once, then read without reading the archive again for each member.
 
-A zip archive has a directory: a process opens it once and reads any member directly. A tar archive has none,
+A zip archive has a directory: a process opens it once and reads any member directly (one cut short has lost
+it: its members are found from their own headers, :mod:`warehouse.zip_salvage`). A tar archive has none,
 so its members are listed in one pass, each with where its bytes start in the (uncompressed) archive
 (:class:`Member`). A member of a plain tar is then one read at that offset. A member of a compressed tar
 (gzip, bzip2, xz) is read from the process's open decompressed stream of the archive: moving forward costs the
@@ -22,6 +23,8 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from warehouse import zip_salvage
+
 #: Refuse to inflate an archive member or .gz file past this size (a decompression bomb guard).
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 
@@ -30,11 +33,14 @@ _OPENERS = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ\x00": lzma.open
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A file in an archive: its name and, in a tar, where its bytes start and how many there are."""
+    """A file in an archive: its name and, in a tar, where its bytes start and how many there are (in a zip
+    without its directory, also how they are stored: :mod:`warehouse.zip_salvage`)."""
 
     name: str
     offset: int = -1
     size: int = -1
+    method: int = zip_salvage.STORED
+    stored: int = -1
 
 
 def list_members(path: str) -> list[Member]:
@@ -47,6 +53,9 @@ def list_members(path: str) -> list[Member]:
         with zipfile.ZipFile(path) as zf:
             return sorted((Member(i.filename, -1, i.file_size) for i in zf.infolist() if not i.is_dir()),
                           key=lambda m: m.name)
+    with open(path, "rb") as fh:
+        if zip_salvage.looks_like_zip(fh.read(4)):
+            return _salvaged(path, *zip_salvage.salvage(fh))
     found: dict[str, Member] = {}
     try:
         with tarfile.open(path) as tf:
@@ -63,6 +72,15 @@ def list_members(path: str) -> list[Member]:
     return [found[name] for name in sorted(found)]
 
 
+def _salvaged(path: str, found: list[tuple[str, int, int, int, int]], why: str) -> list[Member]:
+    """The members of a zip archive without its directory (never complete: :class:`ArchiveCut`)."""
+    members = {name: Member(name, offset, size, method, stored) for name, offset, method, stored, size in found}
+    if not members:
+        raise zipfile.BadZipFile(f"{path}: a zip archive without its directory, and no member in it ({why})")
+    raise ArchiveCut([members[name] for name in sorted(members)],
+                     f"zip archive without its directory (cut short?): {len(members)} members found before {why}")
+
+
 def _link_target(info: tarfile.TarInfo) -> str:
     """The member a link names: a hard link by its name in the archive, a symbolic link relative to its folder."""
     if info.islnk():
@@ -71,7 +89,7 @@ def _link_target(info: tarfile.TarInfo) -> str:
 
 
 class ArchiveCut(Exception):
-    """A tar archive damaged or cut short after some members (a download that stopped early): the members found
+    """An archive damaged or cut short after some members (a download that stopped early): the members found
     before (the last may be cut too: reading it fails) and why it stops."""
 
     def __init__(self, members: list[Member], reason: str) -> None:
@@ -92,7 +110,15 @@ def read_member(archive: str, member: Member, label: str) -> bytes:
         with tarfile.open(archive) as tf:
             fh = tf.extractfile(member.name)
             return bounded(fh.read(MAX_MEMBER_BYTES + 1) if fh else b"", label)
+    if member.size < 0 or member.method < 0:
+        raise OSError(f"{label}: " + ("the archive ends inside this member" if member.method >= 0
+                                      else "encrypted, or compressed by a method that cannot be read"))
     opened.seek(member.offset)  # (a compressed stream moves back by starting again)
+    if member.method == zip_salvage.DEFLATED:
+        stored = opened.read(member.stored)
+        if len(stored) < member.stored:
+            raise OSError(f"{label}: the archive ended inside this member")
+        return bounded(zip_salvage.inflate(stored, member.size, MAX_MEMBER_BYTES), label)
     data = opened.read(member.size)
     if len(data) < member.size:
         raise OSError(f"{label}: the archive ended inside this member ({len(data)} of {member.size} bytes)")
@@ -105,7 +131,7 @@ def open_member(archive: str, member: Member) -> BinaryIO:
     opened = _opened(archive)
     if isinstance(opened, zipfile.ZipFile):
         return opened.open(member.name)
-    if member.offset < 0:  # (a sparse member: read whole, within the bound)
+    if member.offset < 0 or member.method != zip_salvage.STORED:  # (sparse, or salvaged: read whole, bounded)
         return io.BytesIO(read_member(archive, member, f"{archive}!{member.name}"))
     return io.BufferedReader(_Window(opened, member.offset, member.size), buffer_size=1 << 20)
 

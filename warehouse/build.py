@@ -114,9 +114,8 @@ class BuildSummary:
 def _parse_input(item: InputFile) -> ParsedDocument:
     try:
         data = item.read()
-    except OSError as exc:
-        doc = ParsedDocument(path=item.path, sha256="", error=f"unreadable: {exc}")
-        return doc
+    except Exception as exc:  # noqa: BLE001 - a damaged archive member is one unreadable document
+        return ParsedDocument(path=item.path, sha256="", error=f"unreadable: {exc}")
     return parse_document(item.path, data)
 
 
