@@ -48,7 +48,8 @@ def list_members(path: str) -> list[Member]:
     ``tar`` extracts it; a link to a file stored before it: that file's bytes under the link's name).
 
     Raises what reading a damaged archive raises (``zipfile.BadZipFile``, ``tarfile.TarError``, ``OSError``,
-    ``EOFError``), or :class:`ArchiveCut` when a tar stops after some members."""
+    ``EOFError``), or :class:`ArchiveCut` when the archive stops after some members (a tar damaged or cut short,
+    a zip without its directory)."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             return sorted((Member(i.filename, -1, i.file_size) for i in zf.infolist() if not i.is_dir()),
