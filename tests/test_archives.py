@@ -378,3 +378,19 @@ def test_a_damaged_archive_never_stops_discovery_and_each_document_reads_or_fail
         if item.member is not None and not flips:
             assert data == wanted[item.member.name]
     archives.forget_open()
+
+
+def test_a_zip_bomb_without_its_directory_is_not_inflated_past_the_bound(tmp_path, monkeypatch):
+    """Finding where a deflated member ends inflates it: past the size bound it stops, and the member (and what
+    follows it) is unreadable."""
+    monkeypatch.setattr(archives, "MAX_MEMBER_BYTES", 1 << 20)
+    raw = zip_bytes([("zeros.json", bytes(64 << 20)), ("after.json", b"{}")], zipfile.ZIP_DEFLATED,
+                    descriptors=True)
+    path = tmp_path / "bomb.zip"
+    path.write_bytes(raw[: raw.rindex(b"PK\x01\x02")])
+    with pytest.raises(archives.ArchiveCut, match="inflates past") as info:
+        archives.list_members(str(path))
+    [member] = info.value.members
+    with pytest.raises(OSError):
+        archives.read_member(str(path), member, member.name)
+    archives.forget_open()

@@ -56,7 +56,7 @@ def list_members(path: str) -> list[Member]:
                           key=lambda m: m.name)
     with open(path, "rb") as fh:
         if zip_salvage.looks_like_zip(fh.read(4)):
-            return _salvaged(path, *zip_salvage.salvage(fh))
+            return _salvaged(path, *zip_salvage.salvage(fh, MAX_MEMBER_BYTES))
     found: dict[str, Member] = {}
     try:
         with tarfile.open(path) as tf:

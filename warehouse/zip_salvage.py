@@ -25,10 +25,11 @@ def looks_like_zip(head: bytes) -> bool:
     return head.startswith(LOCAL_HEADER)
 
 
-def salvage(fh: BinaryIO) -> tuple[list[tuple[str, int, int, int, int]], str]:
+def salvage(fh: BinaryIO, limit: int) -> tuple[list[tuple[str, int, int, int, int]], str]:
     """The members found in the zip archive ``fh`` (read from its start), each as (name, offset of its data,
-    method, stored size, size), and why the search stopped. A method other than stored or deflated, or an
-    encrypted member, is given as method -1; a member the end of the file cuts has stored size -1."""
+    method, stored size, size), and why the search stopped (``limit``: no member is inflated past it). A method
+    other than stored or deflated, or an encrypted member, is given as method -1; a member the end of the file
+    cuts has stored size -1."""
     found: list[tuple[str, int, int, int, int]] = []
     pos = 0
     while True:
@@ -53,10 +54,13 @@ def salvage(fh: BinaryIO) -> tuple[list[tuple[str, int, int, int, int]], str]:
         if flags & _HAS_DESCRIPTOR:  # (where its data ends is written only after it)
             if method == DEFLATED:
                 try:
-                    stored, size = _inflated_extent(fh, data)
+                    stored, size = _inflated_extent(fh, data, limit)
                 except zlib.error as exc:
                     found.append((name, data, -1, -1, -1))
                     return found, f"member {name!r} is damaged ({exc})"
+                if stored == -2:
+                    found.append((name, data, kind, -1, -1))
+                    return found, f"member {name!r} inflates past {limit} bytes"
             elif method == STORED:
                 stored = size = _stored_extent(fh, data, zip64)
             else:
@@ -82,8 +86,9 @@ def _zip64_sizes(extra: bytes, size: int, stored: int) -> tuple[int, int]:
     return size, stored
 
 
-def _inflated_extent(fh: BinaryIO, start: int) -> tuple[int, int]:
-    """(stored size, size) of the deflate stream at ``start``; (-1, -1) when the file ends inside it."""
+def _inflated_extent(fh: BinaryIO, start: int, limit: int) -> tuple[int, int]:
+    """(stored size, size) of the deflate stream at ``start``; (-1, -1) when the file ends inside it, (-2, -2)
+    when it inflates past ``limit`` bytes (a bomb is not inflated to its end, nor held)."""
     fh.seek(start)
     inflate = zlib.decompressobj(-15)
     fed = size = 0
@@ -92,7 +97,11 @@ def _inflated_extent(fh: BinaryIO, start: int) -> tuple[int, int]:
         if not block:
             return -1, -1
         fed += len(block)
-        size += len(inflate.decompress(block))
+        size += len(inflate.decompress(block, 1 << 24))
+        while inflate.unconsumed_tail and not inflate.eof and size <= limit:
+            size += len(inflate.decompress(inflate.unconsumed_tail, 1 << 24))
+        if size > limit:
+            return -2, -2
     return fed - len(inflate.unused_data), size
 
 
