@@ -101,8 +101,8 @@ class ArchiveCut(Exception):
 def read_member(archive: str, member: Member, label: str) -> bytes:
     """The bytes of ``member`` of ``archive`` (``label``: the document's path, for errors), within
     :data:`MAX_MEMBER_BYTES`."""
-    if member.size > MAX_MEMBER_BYTES:
-        raise OSError(f"{label}: decompressed size exceeds {MAX_MEMBER_BYTES // (1024 * 1024)} MiB")
+    if member.size > MAX_MEMBER_BYTES:  # (as the archive says: not read at all)
+        raise _too_large(label)
     opened = _opened(archive)
     if isinstance(opened, zipfile.ZipFile):
         with opened.open(member.name) as fh:
@@ -179,8 +179,12 @@ def read_order(archive: str | None, member: Member | None) -> tuple[str, int]:
 def bounded(data: bytes, label: str) -> bytes:
     """``data``, unless it is larger than :data:`MAX_MEMBER_BYTES` (read one byte past the bound to know)."""
     if len(data) > MAX_MEMBER_BYTES:
-        raise OSError(f"{label}: decompressed size exceeds {MAX_MEMBER_BYTES // (1024 * 1024)} MiB")
+        raise _too_large(label)
     return data
+
+
+def _too_large(label: str) -> OSError:
+    return OSError(f"{label}: decompressed size exceeds {MAX_MEMBER_BYTES // (1024 * 1024)} MiB")
 
 
 # --- archives open in this process -------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from ingest.errors import NotStreamable
 from ingest.model import ParsedDocument
 from warehouse import archives, derive, identity, parallel, parse_pool, schema, stream_parse
 from warehouse import cache as parse_cache
-from warehouse.discover import InputFile, discover
+from warehouse.discover import InputFile, discover, signature
 from warehouse.file_copy import BackgroundCopy
 from warehouse.merge import (
     SQL_SIGNATURES,
@@ -304,8 +304,8 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float
     workers started before they were known). Returns one ``(doc_key, sha256, cache_key, error)`` per document
     (``error`` only for documents that are not cached: unreadable, or given up after ``limit`` seconds and 2 per
     MB) and, for the newly parsed documents, the segment they were written to under ``segments`` (manifest rows
-    and files, see :func:`warehouse.cache.write_segment`). The documents keyed in ``large`` are large plain files,
-    read as a stream when they can be (:func:`_parse_large`).
+    and files, see :func:`warehouse.cache.write_segment`). The documents keyed in ``large`` are large (plain, gzipped or
+    archive members), read as a stream when they can be (:func:`_parse_large`).
     """
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []
@@ -812,7 +812,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
     sigs: list[str | None] = [None] * n
     todo: list[tuple[int, InputFile]] = []
     for k, item in enumerate(items):
-        sigs[k] = parse_cache.signature(stats[k])
+        sigs[k] = signature(stats[k])
         known = index.get(item.path)
         if sigs[k] is not None and known is not None and known[0] == sigs[k]:
             sha = known[1]

@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - not POSIX: no cross-build lock
     fcntl = None
 
 from ingest.model import TRIAL_FIELDS, ParsedDocument
-from warehouse.discover import InputFile, signature  # noqa: F401 - (part of this module's interface)
+from warehouse.discover import InputFile
 from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
 

@@ -47,10 +47,11 @@ def stored_bytes(item: InputFile) -> int:
 
 
 def check_head(item: InputFile) -> None:
-    """For a document stored compressed or in an archive, raise :class:`NotStreamable` unless its first bytes
-    show a format that streams it, so that what inflates to something else is not inflated to its end to hash it
-    (it is read whole, within the bound). A plain file is hashed first, at the disk's speed, as it may be cached."""
-    if item.archive is None and not item.gzipped:
+    """For a ``.gz`` file, raise :class:`NotStreamable` unless its first bytes show a format that streams it, so
+    that what inflates to something else (a bomb) is not inflated to its end to hash it: it is read whole, within
+    the bound. Other documents state their size (a plain file, an archive member) and are hashed first, as they
+    may be cached (a member of a compressed tar is not read again from the archive's start to check its head)."""
+    if not item.gzipped:
         return
     with item.open() as fh:
         stream_parser(fh.read(PAGE_SAMPLE), item.path)
