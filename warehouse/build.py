@@ -28,9 +28,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -53,6 +53,9 @@ from warehouse.merge import (
 )
 from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, build_frames
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: Fewer documents than this, holding fewer bytes than ``SMALL_BYTES``, are parsed in the main process (worker
 #: start-up would cost more).
@@ -174,6 +177,8 @@ def _doc_ids(docs: list[ParsedDocument]) -> tuple[list[str], dict[str, str]]:
 
 
 def documents_frame(docs: list[ParsedDocument], doc_ids: list[str]) -> pl.DataFrame:
+    import polars as pl
+
     return pl.DataFrame(
         {
             "doc_id": doc_ids,
@@ -196,6 +201,8 @@ def documents_frame(docs: list[ParsedDocument], doc_ids: list[str]) -> pl.DataFr
 def group_sources(docs: list[ParsedDocument], doc_ids: list[str],
                   policy: dict) -> tuple[dict[str, list[Source]], pl.DataFrame]:
     """Group records into trials (identity across registries, provisional pages linked); and the page links."""
+    import polars as pl
+
     records = [r for d in docs for r in d.records]
     mapping = identity.resolve(records, policy.get("id_preference", []))
     known: dict[str, list] = {}

@@ -7,19 +7,24 @@ window of each trial is computed in SQL.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import polars as pl
 
 from warehouse.parallel import map_chunks
 
-FACT_SCHEMA = {
-    "trial_id": pl.String(), "criterion_type": pl.String(), "ordinal": pl.Int32(), "fact_no": pl.Int32(),
-    "fact": pl.String(), "low": pl.Float64(), "high": pl.Float64(), "low_inclusive": pl.Boolean(),
-    "high_inclusive": pl.Boolean(), "unit": pl.String(), "evidence": pl.String(), "doc_id": pl.String(),
+if TYPE_CHECKING:
+    import polars as pl
+
+#: Columns of ``criteria_facts`` and ``criteria_themes`` rows and their types (Polars type names).
+FACT_COLUMNS = {
+    "trial_id": "String", "criterion_type": "String", "ordinal": "Int32", "fact_no": "Int32", "fact": "String",
+    "low": "Float64", "high": "Float64", "low_inclusive": "Boolean", "high_inclusive": "Boolean", "unit": "String",
+    "evidence": "String", "doc_id": "String",
 }
-THEME_SCHEMA = {
-    "trial_id": pl.String(), "criterion_type": pl.String(), "ordinal": pl.Int32(), "theme": pl.String(),
-    "matched": pl.String(), "doc_id": pl.String(),
+THEME_COLUMNS = {
+    "trial_id": "String", "criterion_type": "String", "ordinal": "Int32", "theme": "String", "matched": "String",
+    "doc_id": "String",
 }
 #: An item naming someone other than the participant: its ages do not bound the trial's age window.
 OTHER_PERSON = (r"(?i)\b(?:donors?|parents?|guardians?|care ?givers?|caretakers?|mothers?|fathers?|partners?|"
@@ -39,7 +44,7 @@ def read_items(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str,
 def fact_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFrame:
     from warehouse.criteria_patterns import extract_facts  # (compiled patterns: only where criteria are read)
 
-    rows: dict[str, list] = {k: [] for k in FACT_SCHEMA}
+    rows: dict[str, list] = {k: [] for k in FACT_COLUMNS}
     for trial_id, ctype, ordinal, text, doc_id in items:
         for n, f in enumerate(extract_facts(text), start=1):
             for key, value in (("trial_id", trial_id), ("criterion_type", ctype), ("ordinal", ordinal),
@@ -47,20 +52,26 @@ def fact_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFra
                                ("low_inclusive", f.low_inclusive), ("high_inclusive", f.high_inclusive),
                                ("unit", f.unit), ("evidence", f.evidence), ("doc_id", doc_id)):
                 rows[key].append(value)
-    return pl.DataFrame(rows, schema=FACT_SCHEMA)
+    return _frame(rows, FACT_COLUMNS)
 
 
 def theme_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFrame:
     from warehouse.criteria_patterns import load_themes, tag_themes
 
     themes = load_themes()
-    rows: dict[str, list] = {k: [] for k in THEME_SCHEMA}
+    rows: dict[str, list] = {k: [] for k in THEME_COLUMNS}
     for trial_id, ctype, ordinal, text, doc_id in items:
         for theme, matched in tag_themes(text, themes, ctype):
             for key, value in (("trial_id", trial_id), ("criterion_type", ctype), ("ordinal", ordinal),
                                ("theme", theme), ("matched", matched), ("doc_id", doc_id)):
                 rows[key].append(value)
-    return pl.DataFrame(rows, schema=THEME_SCHEMA)
+    return _frame(rows, THEME_COLUMNS)
+
+
+def _frame(rows: dict[str, list], columns: dict[str, str]) -> pl.DataFrame:
+    import polars as pl  # (not imported by builds whose facts the parse workers derived)
+
+    return pl.DataFrame(rows, schema={k: getattr(pl, v)() for k, v in columns.items()})
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, order: str) -> None:
@@ -179,6 +190,8 @@ def derive(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
         con.execute(sql)
         con.execute("DROP TABLE _window_todo")
         return
+    import polars as pl
+
     items = read_items(con)
     parts = map_chunks(_frames, items)
     facts = pl.concat([f for f, _ in parts])

@@ -9,23 +9,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
+import pyarrow as pa
 
 from warehouse.parallel import map_chunks
 
 if TYPE_CHECKING:
     from warehouse.msc_classify import Profile, TrialText
 
-PROFILE_SCHEMA = {
-    "trial_id": pl.String(), "cell_source": pl.String(), "donor": pl.String(), "product_type": pl.String(),
-    "route": pl.String(), "dose_per_kg": pl.Float64(), "dose_per_kg_max": pl.Float64(),
-    "dose_total_cells": pl.Float64(), "dose_total_cells_max": pl.Float64(), "dose_text": pl.String(),
-    "n_administrations": pl.Int32(), "evidence": pl.String(),
+#: Columns of ``msc_profile`` and ``msc_doses`` rows and their types.
+PROFILE_COLUMNS = {
+    "trial_id": pa.string(), "cell_source": pa.string(), "donor": pa.string(), "product_type": pa.string(),
+    "route": pa.string(), "dose_per_kg": pa.float64(), "dose_per_kg_max": pa.float64(),
+    "dose_total_cells": pa.float64(), "dose_total_cells_max": pa.float64(), "dose_text": pa.string(),
+    "n_administrations": pa.int32(), "evidence": pa.string(),
 }
-DOSES_SCHEMA = {
-    "trial_id": pl.String(), "arm_label": pl.String(), "dose_per_kg": pl.Float64(), "dose_per_kg_max": pl.Float64(),
-    "dose_total_cells": pl.Float64(), "dose_total_cells_max": pl.Float64(), "dose_text": pl.String(),
-    "n_administrations": pl.Int32(), "route": pl.String(), "evidence": pl.String(),
+DOSES_COLUMNS = {
+    "trial_id": pa.string(), "arm_label": pa.string(), "dose_per_kg": pa.float64(), "dose_per_kg_max": pa.float64(),
+    "dose_total_cells": pa.float64(), "dose_total_cells_max": pa.float64(), "dose_text": pa.string(),
+    "n_administrations": pa.int32(), "route": pa.string(), "evidence": pa.string(),
 }
 
 
@@ -74,18 +75,17 @@ def profiles(con: duckdb.DuckDBPyConnection, where: str = "true") -> list[Profil
     return [p for chunk in map_chunks(_profile_chunk, read_trials(con, where), min_items=100) for p in chunk]
 
 
-def frames(results: list[Profile]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def frames(results: list[Profile]) -> tuple[pa.Table, pa.Table, pa.Table]:
     """(is_msc per trial, msc_profile rows, msc_doses rows), sorted."""
-    flags = pl.DataFrame({"trial_id": [p.trial_id for p in results], "is_msc": [p.is_msc for p in results]},
-                         schema={"trial_id": pl.String(), "is_msc": pl.Boolean()})
+    flags = pa.table({"trial_id": pa.array([p.trial_id for p in results], pa.string()),
+                      "is_msc": pa.array([p.is_msc for p in results], pa.bool_())})
     msc = [p for p in results if p.is_msc]
-    prof = pl.DataFrame({k: [getattr(p, k) for p in msc] for k in PROFILE_SCHEMA}, schema=PROFILE_SCHEMA)
+    prof = pa.table({k: pa.array([getattr(p, k) for p in msc], v) for k, v in PROFILE_COLUMNS.items()})
     rows = [(p.trial_id, a) for p in msc for a in p.arm_doses]
-    doses = pl.DataFrame(
-        {k: [p_id if k == "trial_id" else getattr(a, k) for p_id, a in rows] for k in DOSES_SCHEMA},
-        schema=DOSES_SCHEMA,
-    )
-    return flags.sort("trial_id"), prof.sort("trial_id"), doses.sort(["trial_id", "arm_label"])
+    doses = pa.table({k: pa.array([p_id if k == "trial_id" else getattr(a, k) for p_id, a in rows], v)
+                      for k, v in DOSES_COLUMNS.items()})
+    return (flags.sort_by("trial_id"), prof.sort_by("trial_id"),
+            doses.sort_by([("trial_id", "ascending"), ("arm_label", "ascending")]))
 
 
 def derive(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
@@ -95,7 +95,7 @@ def derive(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
     if prefilled and not con.execute(f"SELECT count(*) FROM trials WHERE {where}").fetchone()[0]:
         return
     flags, prof, doses = frames(profiles(con, where))
-    con.register("_msc_flags", flags.to_arrow())
+    con.register("_msc_flags", flags)
     try:
         con.execute("UPDATE trials SET is_msc = f.is_msc FROM _msc_flags f WHERE trials.trial_id = f.trial_id")
     finally:
@@ -103,7 +103,7 @@ def derive(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
     for table, frame in (("msc_profile", prof), ("msc_doses", doses)):
         if not prefilled:
             con.execute(f"DELETE FROM {table}")
-        con.register("_msc_frame", frame.to_arrow())
+        con.register("_msc_frame", frame)
         try:
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _msc_frame")
         finally:

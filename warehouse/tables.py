@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from ingest.model import TRIAL_FIELDS
 from warehouse.merge import UNION_SECTIONS, MergedTrial
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _DATE_FIELDS = {name for name in TRIAL_FIELDS if name.endswith("_date")}
 _FLOAT_FIELDS = {"min_age_years", "max_age_years"}
@@ -16,6 +18,8 @@ _BOOL_FIELDS = {"healthy_volunteers", "has_results", "has_dmc"}
 
 
 def _dtype(name: str) -> pl.DataType:
+    import polars as pl
+
     if name in _DATE_FIELDS:
         return pl.Date()
     if name in _FLOAT_FIELDS:
@@ -127,6 +131,8 @@ def arm_links(record) -> list[tuple[str, str]]:
 
 def build_frames(merged: list[MergedTrial]) -> dict[str, pl.DataFrame]:
     """Every trial-data table as a Polars frame (documents are built separately)."""
+    import polars as pl
+
     trial_cols: dict[str, list] = {name: [] for name in TRIAL_FIELDS}
     trial_cols.update(n_documents=[], primary_doc_id=[])
     fs_cols: dict[str, list] = {k: [] for k in ("trial_id", "field", "doc_id", "value", "is_chosen", "reason")}
