@@ -7,24 +7,20 @@ window of each trial is computed in SQL.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import duckdb
+import pyarrow as pa
 
 from warehouse.parallel import map_chunks
 
-if TYPE_CHECKING:
-    import polars as pl
-
-#: Columns of ``criteria_facts`` and ``criteria_themes`` rows and their types (Polars type names).
+#: Columns of ``criteria_facts`` and ``criteria_themes`` rows and their types.
 FACT_COLUMNS = {
-    "trial_id": "String", "criterion_type": "String", "ordinal": "Int32", "fact_no": "Int32", "fact": "String",
-    "low": "Float64", "high": "Float64", "low_inclusive": "Boolean", "high_inclusive": "Boolean", "unit": "String",
-    "evidence": "String", "doc_id": "String",
+    "trial_id": pa.string(), "criterion_type": pa.string(), "ordinal": pa.int32(), "fact_no": pa.int32(),
+    "fact": pa.string(), "low": pa.float64(), "high": pa.float64(), "low_inclusive": pa.bool_(),
+    "high_inclusive": pa.bool_(), "unit": pa.string(), "evidence": pa.string(), "doc_id": pa.string(),
 }
 THEME_COLUMNS = {
-    "trial_id": "String", "criterion_type": "String", "ordinal": "Int32", "theme": "String", "matched": "String",
-    "doc_id": "String",
+    "trial_id": pa.string(), "criterion_type": pa.string(), "ordinal": pa.int32(), "theme": pa.string(),
+    "matched": pa.string(), "doc_id": pa.string(),
 }
 #: An item naming someone other than the participant: its ages do not bound the trial's age window.
 OTHER_PERSON = (r"(?i)\b(?:donors?|parents?|guardians?|care ?givers?|caretakers?|mothers?|fathers?|partners?|"
@@ -41,7 +37,7 @@ def read_items(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str,
     ).fetchall()
 
 
-def fact_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFrame:
+def fact_frame(items: list[tuple[str, str, int, str, str | None]]) -> pa.Table:
     from warehouse.criteria_patterns import extract_facts  # (compiled patterns: only where criteria are read)
 
     rows: dict[str, list] = {k: [] for k in FACT_COLUMNS}
@@ -55,7 +51,7 @@ def fact_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFra
     return _frame(rows, FACT_COLUMNS)
 
 
-def theme_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFrame:
+def theme_frame(items: list[tuple[str, str, int, str, str | None]]) -> pa.Table:
     from warehouse.criteria_patterns import load_themes, tag_themes
 
     themes = load_themes()
@@ -68,14 +64,12 @@ def theme_frame(items: list[tuple[str, str, int, str, str | None]]) -> pl.DataFr
     return _frame(rows, THEME_COLUMNS)
 
 
-def _frame(rows: dict[str, list], columns: dict[str, str]) -> pl.DataFrame:
-    import polars as pl  # (not imported by builds whose facts the parse workers derived)
-
-    return pl.DataFrame(rows, schema={k: getattr(pl, v)() for k, v in columns.items()})
+def _frame(rows: dict[str, list], columns: dict[str, pa.DataType]) -> pa.Table:
+    return pa.table({k: pa.array(rows[k], t) for k, t in columns.items()})
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, order: str) -> None:
-    con.register("_criteria_frame", frame.to_arrow())
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, order: str) -> None:
+    con.register("_criteria_frame", frame)
     try:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _criteria_frame ORDER BY {order}")
     finally:
@@ -167,7 +161,7 @@ def age_agreement(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return int(agree), int(total)
 
 
-def _frames(items: list[tuple[str, str, int, str, str | None]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _frames(items: list[tuple[str, str, int, str, str | None]]) -> tuple[pa.Table, pa.Table]:
     return fact_frame(items), theme_frame(items)
 
 
@@ -190,12 +184,10 @@ def derive(con: duckdb.DuckDBPyConnection, prefilled: bool = False) -> None:
         con.execute(sql)
         con.execute("DROP TABLE _window_todo")
         return
-    import polars as pl
-
     items = read_items(con)
     parts = map_chunks(_frames, items)
-    facts = pl.concat([f for f, _ in parts])
-    themes = pl.concat([t for _, t in parts])
+    facts = pa.concat_tables([f for f, _ in parts])
+    themes = pa.concat_tables([t for _, t in parts])
     _insert(con, "criteria_facts", facts, "trial_id, criterion_type, ordinal, fact_no")
     # validation: a fact whose evidence is not a substring of its criterion is dropped
     con.execute(
