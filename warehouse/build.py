@@ -84,7 +84,10 @@ ZSTD_MIN_STRING_LENGTH = 64
 
 
 def _writer(con: duckdb.DuckDBPyConnection, spill: Path) -> duckdb.DuckDBPyConnection:
-    """``con`` set up to write the warehouse: spilling to ``spill``, long texts compressed."""
+    """``con`` set up to write the warehouse: rows in the order inserted, within the memory limit, spilling to
+    ``spill``, long texts compressed."""
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
     con.execute(f"SET temp_directory = {literal(spill)}")
     con.execute(f"SET zstd_min_string_length = {ZSTD_MIN_STRING_LENGTH}")
     return con
@@ -963,8 +966,6 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
 
         wcon = _writer(duckdb.connect(), spill)
         try:
-            wcon.execute("SET preserve_insertion_order = true")
-            wcon.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
             wcon.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")  # (other row groups: a rewrite)
             wcon.execute("USE wh")
             with parallel.running_workers(warm):  # (their vocabularies compiled: for trials told by several records)
