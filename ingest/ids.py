@@ -72,6 +72,30 @@ def find_ids(text: str) -> list[tuple[str, str]]:
     return [(registry, value) for _, registry, value in found]
 
 
+#: Identifier types that state the trial's own id in another registry (not grant or sponsor numbers).
+LINKING_ID_TYPES = frozenset({"nct_alias", "registry", "eudract_number", "secondary_id", "other", "other_id", "ctgov",
+                              "euctr", "isrctn", "chictr", "irct", "ctri", "anzctr", "drks", "jrct"})
+
+
+def linked_ids(trial_id: str, identifiers: list[tuple[str | None, str | None]]) -> list[tuple[str, bool]]:
+    """Other registry ids a record of ``trial_id`` names as its own, from its (id value, id type) pairs: (id, is
+    alias), in order.
+
+    >>> linked_ids("NCT01420432", [("2011-000123-45", "eudract_number"), ("R01-HL0001", "nih_grant"),
+    ...                            ("NCT01420432", "registry")])
+    [('2011-000123-45', False)]
+    """
+    out: list[tuple[str, bool]] = []
+    for value_text, id_type in identifiers:
+        if value_text is None or id_type is None or (
+                id_type not in LINKING_ID_TYPES and not id_type.startswith("registry")):
+            continue
+        for registry, value in find_ids(value_text):
+            if value != trial_id and registry is not None:
+                out.append((value, id_type == "nct_alias"))
+    return out
+
+
 def registry_of(trial_id: str) -> str | None:
     """The registry a canonical id belongs to.
 

@@ -51,6 +51,21 @@ def test_grant_numbers_do_not_link():
     assert resolve([a], PREFERENCE) == {"NCT00853112": "NCT00853112"}
 
 
+def test_the_ids_a_record_names_are_staged_as_it_is_parsed():
+    """Trial identity reads the other registries' ids a record names from its staging rows (``s_links``), found
+    when the record was parsed: the same pairs :func:`identity.resolve` finds from the record."""
+    from ingest.model import ParsedDocument
+    from warehouse.cache import record_rows
+
+    record = TrialRecord("NCT00081588", identifiers=[
+        Identifier("NCT00980226", "nct_alias"), Identifier("R01 HL123456", "nih"),
+        Identifier("EudraCT 2009-012350-20; ISRCTN12345678", "secondary_id"), Identifier("NCT00081588", "registry")])
+    rows = record_rows("ck1", [TrialRecord("2009-012350-20"), record], 0, ParsedDocument(path="x", sha256="s"))
+    assert rows["s_links"] == [("ck1", 1, 0, "NCT00980226", True), ("ck1", 1, 1, "2009-012350-20", False),
+                               ("ck1", 1, 2, "ISRCTN12345678", False)]
+    assert [(v, a) for *_, v, a in rows["s_links"]] == identity._linked_ids(record)
+
+
 def test_page_without_id_links_by_title():
     known = {"NCT01420432": [TrialRecord(
         "NCT01420432", brief_title="Mesenchymal Stem Cell Transplantation in Patients With Liver Cirrhosis")]}

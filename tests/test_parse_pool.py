@@ -322,6 +322,24 @@ def test_parse_tasks_hold_about_chunk_bytes_and_a_large_document_alone():
     assert {len(c) for c in chunks} == {2000 // 16}
 
 
+def test_parse_tasks_keep_archive_order_and_group_files_of_one_size_largest_first():
+    """Copies of one record (one size) go to one task, so one worker's memo derives their texts once; an archive's
+    members keep the order they are stored in."""
+    from warehouse.archives import Member
+    from warehouse.discover import InputFile
+
+    files = [InputFile(f"/in/r{r}/{name}.json") for r in range(3) for name in ("a", "b", "c")]
+    sizes = {"a": 700, "b": 9000, "c": 4000}
+    members = [InputFile(f"/in/x.tar!m{i}", "/in/x.tar", Member(f"m{i}", offset=off)) for i, off in
+               enumerate([5120, 512, 9728])]
+    items = files + members
+    size_of = [sizes[item.path[-6]] if item.archive is None else 10 for item in items]
+    order = [items[k].path for k in sorted(range(len(items)), key=lambda k: build_mod._task_order(items[k],
+                                                                                                   size_of[k]))]
+    assert order[:9] == [f"/in/r{r}/{name}.json" for name in ("b", "c", "a") for r in range(3)]
+    assert order[9:] == ["/in/x.tar!m1", "/in/x.tar!m0", "/in/x.tar!m2"]
+
+
 def test_a_few_large_documents_are_parsed_by_the_workers_and_cached(tmp_path, monkeypatch):
     """Few files are parsed in the build's own process and not cached, unless they are large (registry exports
     of thousands of trials): then they are spread over the workers and kept like many small files."""

@@ -470,6 +470,17 @@ def _parsed_here(n: int, n_bytes: int, workers: int) -> bool:
     return workers == 1 or _small(n, n_bytes)
 
 
+def _task_order(item: InputFile, size: int) -> tuple[str, int]:
+    """Where a document comes among the parse tasks. An archive's members follow the order they are stored in, so a
+    worker reads a compressed tar forward, never from its start again. Other files come largest first (the large
+    ones do not end the build alone), and files of one size together: copies and versions of one record (monthly
+    downloads, one record saved twice) are mostly of one size, so one worker derives their texts once and the
+    other copies hit its memo, where tasks in path order have every worker derive every text again."""
+    if item.archive is not None:
+        return item.read_order()
+    return "", -size
+
+
 def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], n_bytes: int, workers: int,
                   segments: Path, limit: float | None, marks: Path, started: ProcessPoolExecutor | None,
                   cached_file: Path | None) -> Iterator[tuple[int, tuple]]:
@@ -479,8 +490,7 @@ def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], n_bytes: 
     large = frozenset(k for k, item in todo if stream_parse.is_large(item, sizes[k]))
     task = functools.partial(parse_chunk, segments=segments, limit=limit,
                              cached_file=None if cached_file is None else str(cached_file), large=large)
-    # (tasks follow each archive's own order, so a worker reads a compressed tar forward, never from its start again)
-    chunks = _chunks(sorted(todo, key=lambda kv: kv[1].read_order()), workers, sizes)
+    chunks = _chunks(sorted(todo, key=lambda kv: _task_order(kv[1], sizes[kv[0]])), workers, sizes)
     if started is None and _parsed_here(len(todo), n_bytes, workers):
         for chunk in chunks:
             yield len(chunk), task(chunk)
@@ -582,18 +592,17 @@ def _printable(path: str) -> str:
 
 def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) -> pa.Table:
     """Resolve trials (registry ids, aliases, linking ids; id-less pages linked by title/summary) into ``_map``;
-    returns the ``document_links`` rows. Reads the ingested records' ids from ``_recs``. Only records that name
-    other ids, and id-less pages, reach Python: every other id is a trial of its own, mapped in SQL."""
-    naming: dict[tuple[int, int], tuple[str, list[tuple[str, str]]]] = {}
-    for key, rec, tid, value, kind in con.execute(
-        "SELECT c.doc_key, i.rec, x.trial_id, i.id_value, i.id_type FROM _cur c JOIN s_identifiers i USING (ck) "
-        "JOIN _recs x ON x.ck = i.ck AND x.rec = i.rec "
-        "WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-') "
-        "AND (list_contains(?, i.id_type) OR starts_with(i.id_type, 'registry')) "
-        "ORDER BY c.doc_key, i.rec, i.idx", [sorted(identity.LINKING_ID_TYPES)]
+    returns the ``document_links`` rows. Reads the ingested records' ids from ``_recs`` and the other registries'
+    ids they name from ``s_links`` (found as they were parsed). Only records that name other ids, and id-less pages,
+    reach Python: every other id is a trial of its own, mapped in SQL."""
+    naming: dict[tuple[int, int], tuple[str, list[tuple[str, bool]]]] = {}
+    for key, rec, tid, value, alias in con.execute(
+        "SELECT c.doc_key, l.rec, x.trial_id, l.linked_id, l.is_alias FROM _cur c JOIN s_links l USING (ck) "
+        "JOIN _recs x ON x.ck = l.ck AND x.rec = l.rec WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-') "
+        "ORDER BY c.doc_key, l.rec, l.idx"
     ).fetchall():
-        naming.setdefault((key, rec), (tid, []))[1].append((value, kind))
-    links = [(tid, named) for tid, idents in naming.values() if (named := identity.linked_ids(tid, idents))]
+        naming.setdefault((key, rec), (tid, []))[1].append((value, alias))
+    links = list(naming.values())
     del naming
     touched = sorted({tid for tid, _ in links} | {other for _, named in links for other, _ in named})
     con.register("_touched", pa.table({"trial_id": pa.array(touched, pa.string())}))
@@ -1002,7 +1011,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
 
 
 #: The staging tables read before the merge: by identity, ranking and trial signatures.
-_IDENTITY_ROWS = ("records", "s_identifiers")
+_IDENTITY_ROWS = ("records", "s_links")
 
 _DOCUMENT_ROWS = """
     SELECT c.doc_id, c.path, c.sha256, d.format, d.layout,
@@ -1099,9 +1108,10 @@ def _installed_summary(target: Path) -> BuildSummary | None:
 
 def _build_id(code: str, *columns: list[str | None]) -> str:
     """What a warehouse is built from (its documents' paths, cache entries, ids and verdicts) and with (code)."""
-    rows = ("\x1f".join(v for v in row if v is not None) for row in zip(*columns, strict=True))
     digest = hashlib.sha256(code.encode())
-    digest.update("\x1e".join(rows).encode("utf-8", "surrogatepass"))
+    for column in columns:  # (a missing value is "\x00", which no path, key, id or message holds)
+        digest.update("\x1f".join(["\x00" if v is None else v for v in column]).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1e")
     return digest.hexdigest()[:16]
 
 
@@ -1110,10 +1120,7 @@ def _fingerprint(docs: list[ParsedDocument]) -> str:
 
 
 def _fingerprint_shas(shas: list[str]) -> str:
-    h = hashlib.sha256()
-    for sha in sorted(shas):
-        h.update(sha.encode())
-    return h.hexdigest()[:16]
+    return hashlib.sha256("".join(sorted(shas)).encode()).hexdigest()[:16]
 
 
 def _summarize(con: duckdb.DuckDBPyConnection) -> BuildSummary:

@@ -35,13 +35,14 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no cross-build lock
     fcntl = None
 
+from ingest.ids import linked_ids
 from ingest.model import TRIAL_FIELDS, ParsedDocument
 from warehouse.discover import InputFile
 from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
 
 #: Bump when the staging tables change shape: older caches are discarded.
-STAGE_VERSION = "3"
+STAGE_VERSION = "4"
 CACHE_DIR_NAME = ".mscwh-cache"
 #: DuckDB's buffer limit for the build's connections (it spills to disk beyond): memory stays flat as inputs grow.
 MEMORY_LIMIT = "1GB"
@@ -68,7 +69,7 @@ def _types(name: str) -> tuple[pa.DataType, str]:
         return pa.int32(), "INTEGER"
     if name in ("low", "high") or name.startswith("dose_") and name != "dose_text":
         return pa.float64(), "DOUBLE"
-    if name in ("low_inclusive", "high_inclusive", "is_msc"):
+    if name in ("low_inclusive", "high_inclusive", "is_msc", "is_alias"):
         return pa.bool_(), "BOOLEAN"
     if name in ("size_bytes", "n_rows"):
         return pa.int64(), "BIGINT"
@@ -84,6 +85,8 @@ STAGE_COLUMNS: dict[str, list[str]] = {
     "records": ["ck", "rec", *TRIAL_FIELDS, *(f"{n}_text" for n in FLOAT_FIELDS)],
     **{f"s_{table}": ["ck", "rec", "idx", *cols] for table, (_, cols) in CHILD_TABLES.items()},
     "s_arm_links": ["ck", "rec", "idx", "arm_label", "intervention_name"],
+    # the other registries' ids a record names as its own (:func:`ingest.ids.linked_ids`), read by trial identity
+    "s_links": ["ck", "rec", "idx", "linked_id", "is_alias"],
     **{table: ["ck", "rec", "idx", *cols] for table, cols in DERIVED_COLUMNS.items()},
 }
 ROW_TABLES = [t for t in STAGE_COLUMNS if t != "docs"]
@@ -200,6 +203,9 @@ def record_rows(ck: str, records: list, start: int, doc: ParsedDocument) -> dict
         for table, (section, _) in CHILD_TABLES.items():
             items = getattr(record, section) or []
             out[f"s_{table}"].extend((ck, rec, i, *row) for i, row in enumerate(_rows(section, items)))
+        if record.identifiers:
+            named = linked_ids(record.trial_id, [(x.id_value, x.id_type) for x in record.identifiers])
+            out["s_links"].extend((ck, rec, i, value, alias) for i, (value, alias) in enumerate(named))
         out["s_arm_links"].extend((ck, rec, i, a, b) for i, (a, b) in enumerate(arm_links(record)))
         try:
             derived = derived_rows(record)
@@ -550,9 +556,9 @@ class Stage:
             con.execute("INSERT INTO docs SELECT * FROM _docs")
             con.unregister("_docs")
             if files:
-                con.executemany("INSERT INTO seg_files VALUES (?, ?, ?, ?)", files)
+                _insert(con, "seg_files", _SEG_FILES, files)
             if dead:
-                con.executemany("INSERT INTO dead VALUES (?, ?, ?)", list(dead))
+                _insert(con, "dead", _DEAD, dead)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -585,7 +591,7 @@ class Stage:
             if new is not None:
                 con.execute("UPDATE docs SET seg = ? WHERE seg = ?", [new, seg])
                 if files:
-                    con.executemany("INSERT INTO seg_files VALUES (?, ?, ?, ?)", files)
+                    _insert(con, "seg_files", _SEG_FILES, files)
             con.execute("COMMIT")
             shutil.rmtree(self.segments / seg, ignore_errors=True)
 
@@ -677,6 +683,22 @@ class Stage:
             con.unregister("_stat")
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
+
+
+_SEG_FILES = pa.schema([("seg", pa.string()), ("tab", pa.string()), ("bytes", pa.int64()), ("n_rows", pa.int64())])
+_DEAD = pa.schema([("seg", pa.string()), ("ck", pa.string()), ("n_rows", pa.int64())])
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, rows: Iterable[tuple]) -> None:
+    """Insert rows through Arrow (``executemany`` costs about 0.3 ms per row: 2.6 s of the build's own process
+    for the 7,800 segment files of 100,000 documents)."""
+    columns = list(zip(*rows, strict=True))
+    con.register("_rows", pa.table([pa.array(c, f.type) for c, f in zip(columns, schema, strict=True)],
+                                   schema=schema))
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+    finally:
+        con.unregister("_rows")
 
 
 def remove_db(path: Path) -> None:

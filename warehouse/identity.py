@@ -18,12 +18,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ingest.ids import find_ids, registry_of
+from ingest.ids import linked_ids, registry_of
 from ingest.model import TrialRecord
-
-#: Identifier types that state the trial's own id in another registry (not grant or sponsor numbers).
-LINKING_ID_TYPES = {"nct_alias", "registry", "eudract_number", "secondary_id", "other", "other_id", "ctgov", "euctr",
-                    "isrctn", "chictr", "irct", "ctri", "anzctr", "drks", "jrct"}
 
 
 class _UnionFind:
@@ -61,18 +57,6 @@ class _UnionFind:
 def _linked_ids(record: TrialRecord) -> list[tuple[str, bool]]:
     """Other registry ids this record names as its own: (id, is_alias)."""
     return linked_ids(record.trial_id, [(i.id_value, i.id_type) for i in record.identifiers])
-
-
-def linked_ids(trial_id: str, identifiers: list[tuple[str, str]]) -> list[tuple[str, bool]]:
-    """Other registry ids a record of ``trial_id`` names as its own, from its (id value, id type) pairs."""
-    out: list[tuple[str, bool]] = []
-    for value_text, id_type in identifiers:
-        if id_type not in LINKING_ID_TYPES and not id_type.startswith("registry"):
-            continue
-        for registry, value in find_ids(value_text):
-            if value != trial_id and registry is not None:
-                out.append((value, id_type == "nct_alias"))
-    return out
 
 
 def resolve(records: list[TrialRecord], preference: list[str]) -> dict[str, str]:
