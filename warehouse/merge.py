@@ -364,7 +364,8 @@ def sql_children(src: str = "_src", single: bool = False, rows: str = "") -> lis
 
 def sql_single_trials(policy: dict) -> list[str]:
     """``trials`` and ``field_sources`` of the trials told by one record (``_one``): its values as they are,
-    each the only one stated (a typed field's type only with its value), in one scan of the records."""
+    each the only one stated (a typed field's type only with its value), in one scan of the records; ``is_msc``
+    as the record's own derivation found it (see :func:`sql_derived`)."""
     typed = policy.get("typed_fields", {})
     type_of = {v: k for k, v in typed.items()}
     cols, facts = [], []
@@ -384,8 +385,8 @@ def sql_single_trials(policy: dict) -> list[str]:
     return [f"""
         INSERT INTO wh.trials BY NAME
         SELECT s.trial_id AS trial_id, {", ".join(cols)}, CAST(1 AS INTEGER) AS n_documents,
-               s.doc_id AS primary_doc_id
-        FROM _one s JOIN records x USING (ck, rec) ORDER BY s.trial_id""", f"""
+               s.doc_id AS primary_doc_id, m.is_msc AS is_msc
+        FROM _one s JOIN records x USING (ck, rec) LEFT JOIN s_msc m USING (ck, rec) ORDER BY s.trial_id""", f"""
         INSERT INTO wh.field_sources (trial_id, field, doc_id, value, is_chosen, reason)
         SELECT trial_id, field, doc_id, value, is_chosen, reason FROM (
           SELECT s.trial_id, s.doc_id, unnest([{", ".join(facts)}], recursive := true)
@@ -416,9 +417,6 @@ def sql_derived(rows: str = "", several: bool = True) -> tuple[list[str], list[s
             INSERT INTO wh."{table}" (trial_id, {names}, doc_id)
             SELECT s.trial_id, {picked}, s.doc_id FROM _one s JOIN "s_{table}" f USING (ck, rec)
             ORDER BY s.trial_id, f.idx""")
-    one.append("""
-        UPDATE wh.trials SET is_msc = m.is_msc
-        FROM _one s JOIN s_msc m USING (ck, rec) WHERE wh.trials.trial_id = s.trial_id""")
     one.append("""
         INSERT INTO wh.msc_profile BY NAME
         SELECT s.trial_id, m.* EXCLUDE (ck, rec, idx, is_msc) FROM _one s JOIN s_msc m USING (ck, rec)
