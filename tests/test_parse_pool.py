@@ -323,8 +323,9 @@ def test_parse_tasks_hold_about_chunk_bytes_and_a_large_document_alone():
 
 
 def test_parse_tasks_keep_archive_order_and_group_files_of_one_size_largest_first():
-    """Copies of one record (one size) go to one task, so one worker's memo derives their texts once; an archive's
-    members keep the order they are stored in."""
+    """Copies of one record (one size) go to one task, so one worker's memo derives their texts once; the members
+    of a zip (read through its directory) are ordered so by their own size, a tar's keep the order they are
+    stored in."""
     from warehouse.archives import Member
     from warehouse.discover import InputFile
 
@@ -332,12 +333,17 @@ def test_parse_tasks_keep_archive_order_and_group_files_of_one_size_largest_firs
     sizes = {"a": 700, "b": 9000, "c": 4000}
     members = [InputFile(f"/in/x.tar!m{i}", "/in/x.tar", Member(f"m{i}", offset=off)) for i, off in
                enumerate([5120, 512, 9728])]
-    items = files + members
+    zipped = [InputFile(f"/in/y.zip!z{i}", "/in/y.zip", Member(f"z{i}", -1, size)) for i, size in
+              enumerate([700, 20000, 5000])]
+    items = files + members + zipped
     size_of = [sizes[item.path[-6]] if item.archive is None else 10 for item in items]
-    order = [items[k].path for k in sorted(range(len(items)), key=lambda k: build_mod._task_order(items[k],
-                                                                                                   size_of[k]))]
-    assert order[:9] == [f"/in/r{r}/{name}.json" for name in ("b", "c", "a") for r in range(3)]
-    assert order[9:] == ["/in/x.tar!m1", "/in/x.tar!m0", "/in/x.tar!m2"]
+    order = [items[k].path for k in sorted(range(len(items)), key=lambda k: build_mod._task_order(
+        items[k], size_of[k], frozenset({"/in/y.zip"})))]
+    assert order[:11] == ["/in/y.zip!z1", *[f"/in/r{r}/b.json" for r in range(3)], "/in/y.zip!z2",
+                          *[f"/in/r{r}/c.json" for r in range(3)], "/in/r0/a.json", "/in/r1/a.json",
+                          "/in/r2/a.json"]
+    assert order[11] == "/in/y.zip!z0"  # (of one size with the a.json files, after them: the sort is stable)
+    assert order[12:] == ["/in/x.tar!m1", "/in/x.tar!m0", "/in/x.tar!m2"]
 
 
 def test_a_few_large_documents_are_parsed_by_the_workers_and_cached(tmp_path, monkeypatch):

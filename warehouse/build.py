@@ -22,6 +22,7 @@ import shutil
 import sys
 import threading
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -470,15 +471,18 @@ def _parsed_here(n: int, n_bytes: int, workers: int) -> bool:
     return workers == 1 or _small(n, n_bytes)
 
 
-def _task_order(item: InputFile, size: int) -> tuple[str, int]:
-    """Where a document comes among the parse tasks. An archive's members follow the order they are stored in, so a
-    worker reads a compressed tar forward, never from its start again. Other files come largest first (the large
-    ones do not end the build alone), and files of one size together: copies and versions of one record (monthly
-    downloads, one record saved twice) are mostly of one size, so one worker derives their texts once and the
-    other copies hit its memo, where tasks in path order have every worker derive every text again."""
-    if item.archive is not None:
-        return item.read_order()
-    return "", -size
+def _task_order(item: InputFile, size: int, zips: frozenset[str] = frozenset()) -> tuple[str, int]:
+    """Where a document comes among the parse tasks. Files come largest first (the large ones do not end the build
+    alone), and files of one size together: copies and versions of one record (monthly downloads, one record saved
+    twice) are mostly of one size, so one worker derives their texts once and the other copies hit its memo, where
+    tasks in path order have every worker derive every text again. Members of the archives in ``zips`` (read
+    through their directory, in any order) are ordered so by their own size; the members of other archives follow
+    the order they are stored in, so a worker reads a compressed tar forward, never from its start again."""
+    if item.archive is None:
+        return "", -size
+    if item.archive in zips and item.member is not None:
+        return "", -item.member.size
+    return item.read_order()
 
 
 def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], n_bytes: int, workers: int,
@@ -490,7 +494,8 @@ def _parse_stream(todo: list[tuple[int, InputFile]], sizes: list[int], n_bytes: 
     large = frozenset(k for k, item in todo if stream_parse.is_large(item, sizes[k]))
     task = functools.partial(parse_chunk, segments=segments, limit=limit,
                              cached_file=None if cached_file is None else str(cached_file), large=large)
-    chunks = _chunks(sorted(todo, key=lambda kv: _task_order(kv[1], sizes[kv[0]])), workers, sizes)
+    zips = frozenset(a for a in {item.archive for _, item in todo} if a is not None and zipfile.is_zipfile(a))
+    chunks = _chunks(sorted(todo, key=lambda kv: _task_order(kv[1], sizes[kv[0]], zips)), workers, sizes)
     if started is None and _parsed_here(len(todo), n_bytes, workers):
         for chunk in chunks:
             yield len(chunk), task(chunk)
