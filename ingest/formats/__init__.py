@@ -13,6 +13,7 @@ MODULES = [
     "ctgov_xml",
     "ctgov_csv",
     "ictrp_xml",
+    "ictrp_csv",
     "euctr_text",
 ]
 

@@ -12,7 +12,7 @@ COMMENT ON TABLE documents IS 'Every input file, ingested or rejected (nothing i
 COMMENT ON COLUMN documents.doc_id IS 'Document id: the first 16 hex digits of the SHA-256 of the file''s bytes. Source: derived (file bytes).';
 COMMENT ON COLUMN documents.path IS 'Path as found under the --input folders; archive members as ''archive.zip!member''. Source: file discovery (warehouse/discover.py).';
 COMMENT ON COLUMN documents.sha256 IS 'SHA-256 of the file''s bytes, hex. Source: derived (file bytes).';
-COMMENT ON COLUMN documents.format IS 'Parser family that read it: ctgov_v2_json, ctgov_xml, ctgov_classic_json, ctgov_csv, ictrp_xml, euctr_text, or page; NULL when no parser recognised it. Source: format detection (ingest/dispatch.py).';
+COMMENT ON COLUMN documents.format IS 'Parser family that read it: ctgov_v2_json, ctgov_xml, ctgov_classic_json, ctgov_csv, ictrp_xml, ictrp_csv, euctr_text, or page; NULL when no parser recognised it. Source: format detection (ingest/dispatch.py).';
 COMMENT ON COLUMN documents.layout IS 'Sub-shape of a machine format (study_fields, full_studies, single, list, partial, search_results, ctg_studies, dump, portal, registry_export, fulltext) or the page layout family (veeva, meddatax, …). Source: the parser''s layout detection.';
 COMMENT ON COLUMN documents.status IS 'ingested or rejected. Source: derived (parse outcome).';
 COMMENT ON COLUMN documents.error IS 'Why the document was rejected (NULL when ingested): unreadable, not a trial, duplicate bytes, … Source: parser and build checks.';

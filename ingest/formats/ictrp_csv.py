@@ -1,0 +1,205 @@
+"""WHO ICTRP search portal CSV downloads: one registration per row.
+
+The portal's CSV names its columns in words (``TrialID, Status, Title, Date, Register, Primary sponsor,
+Scientific title, Acronym, Date of first enrolment, Target size, URL, Study type, Study design`` in the older
+export; ``Public title``, ``Source Register``, ``Inclusion agemin``, ``Inclusion Criteria``, ``Contact
+Firstname``… in the later one). Each column is read as the tag of the same name in the portal's XML download, so
+values are mapped exactly as :mod:`ingest.formats.ictrp_xml` maps them (day-first dates, free-text designs,
+placeholders such as "N/A" read as unknown). Values are HTML-escaped (``&quot;``, ``&nbsp;``) and unescaped here.
+
+The export does not quote its values. A value holding a line break (an acronym followed by a note, a design on
+two lines) spills over several lines: a line whose first value is not an id-like word continues the row before
+it and is joined to it at the break. A value holding a comma splits in two: the row has more values than the
+header, and the run that best fits is joined back (:func:`_fit`).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import xml.etree.ElementTree as std_et
+
+from ingest import normalize as nz
+from ingest.base import Parser
+from ingest.errors import ParseError
+from ingest.formats.ctgov_xml import safe_date
+from ingest.formats.ictrp_xml import trial_to_record
+from ingest.model import TrialRecord
+
+_FIELD_LIMIT = 16 * 1024 * 1024
+
+#: Column (folded: lower case, words joined by ``_``) → the tag of the portal's XML that holds the same value.
+COLUMNS = {
+    "trialid": "TrialID", "trial_id": "TrialID", "main_id": "TrialID",
+    "status": "recruitment_status", "recruitment_status": "recruitment_status",
+    "title": "public_title", "public_title": "public_title",
+    "scientific_title": "scientific_title", "acronym": "acronym",
+    "date": "date_registration", "date_registration": "date_registration", "date_of_registration": "date_registration",
+    "register": "reg_name", "source_register": "reg_name",
+    "primary_sponsor": "primary_sponsor", "secondary_sponsor": "Secondary_Sponsor",
+    "secondary_sponsors": "Secondary_Sponsor",
+    "date_of_first_enrolment": "date_enrolment", "date_of_first_enrollment": "date_enrolment",
+    "date_enrollement": "date_enrolment", "date_enrolment": "date_enrolment", "date_enrollment": "date_enrolment",
+    "target_size": "target_size", "url": "url", "web_address": "url",
+    "study_type": "study_type", "study_design": "study_design", "phase": "phase", "countries": "Countries",
+    "inclusion_criteria": "inclusion_criteria", "exclusion_criteria": "exclusion_criteria",
+    "inclusion_agemin": "agemin", "inclusion_agemax": "agemax", "inclusion_gender": "gender",
+    "condition": "Condition", "intervention": "Intervention",
+    "primary_outcome": "primary_outcome", "secondary_outcome": "secondary_outcome",
+    "secondary_id": "SecondaryID", "secondary_ids": "SecondaryID",
+    "last_refreshed_on": "last_updated", "last_updated": "last_updated",
+}
+#: Contact columns → the children of the XML's flat ``<contacts>`` element.
+CONTACT_COLUMNS = {"contact_firstname": "firstname", "contact_lastname": "lastname", "contact_email": "email",
+                   "contact_tel": "telephone", "contact_telephone": "telephone"}
+#: Columns whose presence, beside ``TrialID`` first, marks the portal's CSV.
+_MARKS = {"primary_sponsor", "register", "source_register", "scientific_title", "public_title", "target_size",
+          "date_of_first_enrolment", "date_enrollement", "date_registration"}
+
+
+def fold(name: str) -> str:
+    """A column name folded for lookup.
+
+    >>> fold("Date of first enrolment"), fold("\\ufeffTrialID"), fold("Inclusion agemin")
+    ('date_of_first_enrolment', 'trialid', 'inclusion_agemin')
+    """
+    return re.sub(r"[^a-z0-9]+", "_", name.lstrip("\ufeff").strip().lower()).strip("_")
+
+
+def _header(text: str) -> list[str]:
+    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    try:
+        return next(csv.reader([first]))
+    except (csv.Error, StopIteration):
+        return []
+
+
+def is_portal_header(header: list[str]) -> bool:
+    """``TrialID`` first and at least two other columns of the portal's export."""
+    folded = [fold(h) for h in header]
+    return bool(folded) and folded[0] in ("trialid", "trial_id") and len(_MARKS.intersection(folded)) >= 2
+
+
+_ID_TOKEN = re.compile(r"[A-Za-z]{2,}[-_/.A-Za-z0-9]*\d[-_/.A-Za-z0-9]*")
+
+
+def _starts_row(cells: list[str]) -> bool:
+    """Whether a line starts a registration: its first value is one id-like word (``ACTRN12607000279426``,
+    ``NTR55``, ``JPRN-UMIN000001234``), where a line a break spilled over starts with text.
+
+    >>> _starts_row(["NTR55", "Recruiting"]), _starts_row(["Part 1: Open-label study.", ""])
+    (True, False)
+    """
+    first = cells[0].strip() if cells else ""
+    return len(first) <= 40 and _ID_TOKEN.fullmatch(first) is not None
+
+
+def _typed_ok(key: str, value: str) -> bool | None:
+    """Whether ``value`` reads as what the column ``key`` holds (None: a free-text column, anything goes)."""
+    value = html.unescape(value).strip()
+    if key in ("date", "date_registration", "date_of_registration", "date_of_first_enrolment",
+               "date_of_first_enrollment", "date_enrollement", "date_enrolment", "date_enrollment",
+               "last_refreshed_on", "last_updated"):
+        return not value or safe_date(value) is not None
+    if key == "target_size":
+        return not value or re.match(r"\s*\d", value) is not None
+    if key in ("url", "web_address"):
+        return not value or value.lower().startswith(("http://", "https://", "www."))
+    if key == "study_type":
+        return not value or nz.map_study_type(value) is not None
+    if key in ("status", "recruitment_status"):
+        return not value or nz.map_status(value) is not None
+    if key in ("register", "source_register", "trialid", "trial_id", "main_id"):
+        return re.fullmatch(r"[-A-Za-z0-9 ./_]{0,40}", value) is not None
+    return None
+
+
+def _fit(header: list[str], cells: list[str]) -> list[str]:
+    """A row's values, one per column: an unquoted comma splits a value in two, so a row with more values than
+    the header has the run of them that best fits it joined back (at the free-text column where the typed
+    columns around it read best: dates as dates, the URL as a URL…).
+
+    >>> _fit(["TrialID", "Title", "Date", "Acronym", "URL"], ["NTR55", "A", " B", "1/2/2008", "X", "http://a", ""])
+    ['NTR55', 'A, B', '1/2/2008', 'X', 'http://a']"""
+    if len(cells) > len(header) and not cells[-1].strip():
+        cells = cells[:-1]  # (the export ends every row with a comma)
+    extra = len(cells) - len(header)
+    if extra <= 0:
+        return cells
+    keys = [fold(h) for h in header]
+    best, best_score = cells[:len(header)], -1
+    for col, key in enumerate(keys):
+        if _typed_ok(key, "") is not None:
+            continue
+        fitted = cells[:col] + [",".join(cells[col:col + extra + 1])] + cells[col + extra + 1:]
+        score = sum(1 for k, v in zip(keys, fitted, strict=True) if _typed_ok(k, v))
+        if score >= best_score:  # (ties: the rightmost, where the export puts its longest notes: the acronym)
+            best, best_score = fitted, score
+    return best
+
+
+def rows(text: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of the export, each row joined back from the lines its line breaks split it into
+    and fitted to the header (:func:`_fit`)."""
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    if not lines:
+        return [], []
+    header, out = lines[0], []
+    for cells in lines[1:]:
+        if not any(c.strip() for c in cells):
+            continue
+        if out and not _starts_row(cells):
+            out[-1][-1] += "\n" + cells[0]
+            out[-1].extend(cells[1:])
+        else:
+            out.append(list(cells))
+    return header, [_fit(header, cells) for cells in out]
+
+
+def row_to_record(header: list[str], cells: list[str]) -> TrialRecord | None:
+    """One row → a record (through the XML download's reading of the same values), or None without id or title."""
+    trial = std_et.Element("trial")
+    contact = None
+    for name, value in zip(header, cells, strict=False):
+        key = fold(name)
+        value = html.unescape(value)
+        if key in COLUMNS:
+            std_et.SubElement(trial, COLUMNS[key]).text = value
+        elif key in CONTACT_COLUMNS:
+            if contact is None:
+                contact = std_et.SubElement(trial, "contacts")
+            std_et.SubElement(contact, CONTACT_COLUMNS[key]).text = value
+    if contact is not None and contact.find("firstname") is None:
+        std_et.SubElement(contact, "firstname")
+    return trial_to_record(trial)
+
+
+class IctrpCsvParser(Parser):
+    """WHO ICTRP search portal CSV."""
+
+    name = "ictrp_csv"
+    kind = "format"
+
+    @classmethod
+    def detect(cls, text: str, path: str) -> float:
+        head = text[:2000].lstrip("\ufeff \t\r\n")
+        if head[:1] in ("<", "{", "["):
+            return 0.0
+        return 0.95 if is_portal_header(_header(head)) else 0.0
+
+    @classmethod
+    def parse(cls, text: str, path: str) -> list[TrialRecord]:
+        header, found = rows(text)
+        if not header or not is_portal_header(header):
+            raise ParseError("ICTRP portal CSV: the first line is not its header (TrialID, …)")
+        records = [r for cells in found if (r := row_to_record(header, cells)) is not None]
+        if not records:
+            raise ParseError("ICTRP portal CSV: no row holds a trial id or a title")
+        return records
+
+    @classmethod
+    def layout_of(cls, text: str) -> str | None:
+        return "portal_csv"
