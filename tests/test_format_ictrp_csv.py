@@ -168,3 +168,32 @@ def test_a_build_ingests_the_portal_csv(tmp_path):
                            ).fetchone() == (dt.date(2007, 5, 9), 9)
     finally:
         con.close()
+
+
+def test_a_large_export_is_read_as_a_stream_with_the_rows_of_reading_it_whole(tmp_path, monkeypatch):
+    """The first 400 lines of the real export, streamed in batches of 7 rows: the same tables as read whole."""
+    from table_rows import all_tables
+
+    from warehouse import derive, stream_parse
+    from warehouse.build import build
+
+    part = tmp_path / "in" / "IctrpResults.csv"
+    part.parent.mkdir()
+    part.write_bytes(b"\r\n".join(FIXTURE.read_bytes().split(b"\r\n")[:400]) + b"\r\n")
+    monkeypatch.setattr(derive, "STEPS", [])
+    build([str(part.parent)], str(tmp_path / "whole.duckdb"), workers=1, quiet=True)
+    streamed = []
+    real = stream_parse.parse_into_segment
+
+    def parse_into_segment(item, sha, size, segments):
+        streamed.append(item.path)
+        return real(item, sha, size, segments)
+
+    monkeypatch.setattr(stream_parse, "parse_into_segment", parse_into_segment)
+    monkeypatch.setattr(stream_parse, "STREAM_BYTES", 1)
+    monkeypatch.setattr(stream_parse, "BATCH_RECORDS", 7)
+    build([str(part.parent)], str(tmp_path / "streamed.duckdb"), workers=1, quiet=True, cache=True)
+    assert streamed == [str(part)]
+    leave_out = ("build_info",)
+    got = all_tables(tmp_path / "streamed.duckdb", leave_out=leave_out)
+    assert got == all_tables(tmp_path / "whole.duckdb", leave_out=leave_out) and len(got["trials"]) > 350

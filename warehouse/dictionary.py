@@ -20,8 +20,9 @@ from warehouse.views import View, ViewVersion
 SOURCE_LEGEND = (
     "v2 = ClinicalTrials.gov API v2 JSON; XML = legacy ClinicalTrials.gov XML; classic = classic ClinicalTrials.gov "
     "API JSON (study_fields / full_studies); CSV = ClinicalTrials.gov CSV downloads (SearchResults.csv, "
-    "ctg-studies.csv); ICTRP = WHO ICTRP XML; EUCTR = EU Clinical Trials Register text download; pages = saved web "
-    "pages, by label; derived = computed in the warehouse from other tables."
+    "ctg-studies.csv); ICTRP = WHO ICTRP XML (and the portal CSV, whose columns are read as the XML's tags); EUCTR = "
+    "EU Clinical Trials Register text download; pages = saved web pages, by label; derived = computed in the "
+    "warehouse from other tables."
 )
 SOURCE_MARK = "Source: "
 

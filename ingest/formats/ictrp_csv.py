@@ -20,10 +20,12 @@ import html
 import io
 import re
 import xml.etree.ElementTree as std_et
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from ingest import normalize as nz
 from ingest.base import Parser
-from ingest.errors import ParseError
+from ingest.errors import NotStreamable, ParseError
 from ingest.formats.ctgov_xml import safe_date
 from ingest.formats.ictrp_xml import trial_to_record
 from ingest.model import TrialRecord
@@ -140,23 +142,31 @@ def _fit(header: list[str], cells: list[str]) -> list[str]:
     return best
 
 
+def joined(lines: Iterable[list[str]]) -> Iterator[list[str]]:
+    """The rows of the export from its lines after the header: a line that does not start a registration
+    (:func:`_starts_row`) continues the row before it, joined at the break; blank lines are left out."""
+    row: list[str] | None = None
+    for cells in lines:
+        if not any(c.strip() for c in cells):
+            continue
+        if row is not None and not _starts_row(cells):
+            row[-1] += "\n" + cells[0]
+            row.extend(cells[1:])
+            continue
+        if row is not None:
+            yield row
+        row = list(cells)
+    if row is not None:
+        yield row
+
+
 def rows(text: str) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of the export, each row joined back from the lines its line breaks split it into
     and fitted to the header (:func:`_fit`)."""
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
-    if not lines:
-        return [], []
-    header, out = lines[0], []
-    for cells in lines[1:]:
-        if not any(c.strip() for c in cells):
-            continue
-        if out and not _starts_row(cells):
-            out[-1][-1] += "\n" + cells[0]
-            out[-1].extend(cells[1:])
-        else:
-            out.append(list(cells))
-    return header, [_fit(header, cells) for cells in out]
+    lines = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header = next(lines, [])
+    return header, [_fit(header, cells) for cells in joined(lines)]
 
 
 def row_to_record(header: list[str], cells: list[str]) -> TrialRecord | None:
@@ -199,6 +209,29 @@ class IctrpCsvParser(Parser):
         if not records:
             raise ParseError("ICTRP portal CSV: no row holds a trial id or a title")
         return records
+
+    @classmethod
+    def stream(cls, fh: BinaryIO, path: str) -> Iterator[tuple[TrialRecord, str]]:
+        """The rows of a large export one at a time (each with its values as its text)."""
+        csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+        lines = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict", newline="")
+        try:
+            reader = csv.reader(lines)
+            header = next(reader, [])
+            if not is_portal_header(header):
+                raise ParseError("ICTRP portal CSV: the first line is not its header (TrialID, …)")
+            for cells in joined(reader):
+                record = row_to_record(header, _fit(header, cells))
+                if record is not None:
+                    yield record, ",".join(cells)
+        except UnicodeDecodeError as exc:
+            raise NotStreamable(f"not UTF-8 text ({exc.reason})") from None
+        finally:
+            lines.detach()
+
+    @classmethod
+    def streamed_layout(cls, head: str) -> str | None:
+        return "portal_csv"
 
     @classmethod
     def layout_of(cls, text: str) -> str | None:

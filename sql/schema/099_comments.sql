@@ -3,8 +3,9 @@
 -- Each column comment is its meaning, then "Source: " the source fields it is read from. Abbreviations:
 --   v2 = ClinicalTrials.gov API v2 JSON; XML = legacy ClinicalTrials.gov XML; classic = classic ClinicalTrials.gov
 --   API JSON (study_fields / full_studies); CSV = ClinicalTrials.gov CSV downloads (SearchResults.csv,
---   ctg-studies.csv); ICTRP = WHO ICTRP XML; EUCTR = EU Clinical Trials Register text download; pages = saved web
---   pages, by label (lexicon in ingest/layouts/_kit.py). "derived" = computed in the warehouse from other tables.
+--   ctg-studies.csv); ICTRP = WHO ICTRP XML (and the portal CSV, whose columns are read as the XML's tags); EUCTR =
+--   EU Clinical Trials Register text download; pages = saved web pages, by label (lexicon in
+--   ingest/layouts/_kit.py). "derived" = computed in the warehouse from other tables.
 -- Runs after every other DDL file (099): a table or column added elsewhere needs its comment here.
 
 -- documents ---------------------------------------------------------------------------------------------------
