@@ -212,3 +212,21 @@ def test_gated_search_equals_plain_search(text):
         plain = next((m for rx in ps.compiled for m in [rx.search(text)] if m), None)
         gated = ps.search(text)
         assert (plain.span() if plain else None) == (gated.span() if gated else None)
+
+
+def test_patterns_without_the_private_regex_parser_find_the_same_matches(monkeypatch):
+    """Anchors come from CPython's private ``re._parser``; a Python without it runs every pattern: same results."""
+    from warehouse import msc_classify
+
+    sources = [r"\bumbilical\s+cord\b", r"wharton'?s?\s+jelly", r"\bbone[- ]marrow\b", r"\badipose", "placenta",
+               r"\b(?:UC|WJ)-?MSCs?\b", r"intra-?articular(?:ly)?", r"(?i:intravenous(?:ly)?)"]
+    texts = ["Allogeneic umbilical cord MSCs given intravenously", "Autologous bone-marrow cells, intra-articular",
+             "Wharton jelly UC-MSC infusion", "adipose-derived stromal vascular fraction", "placebo", ""]
+    anchored = msc_classify.Patterns(sources)
+    monkeypatch.setattr(msc_classify, "_rp", None)
+    plain = msc_classify.Patterns(sources)
+    assert all(a is None for a in plain.anchors) and not any(plain.literal)
+    assert any(a is not None for a in anchored.anchors)
+    for text in texts:
+        assert plain.test(text) == anchored.test(text)
+        assert [m.group(0) for m in plain.finditer(text)] == [m.group(0) for m in anchored.finditer(text)]

@@ -9,8 +9,6 @@ keeps the sentence it came from as evidence ("field: sentence"). Vocabularies li
 from __future__ import annotations
 
 import re
-import re._constants as _rc
-import re._parser as _rp
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +17,12 @@ import yaml
 
 from ingest.model import Arm, Intervention
 from warehouse import msc_dose
+
+try:  # CPython's parser of regular expressions (private): used only to find each pattern's anchor, an optimisation
+    import re._constants as _rc
+    import re._parser as _rp
+except ImportError:  # pragma: no cover - a Python without it runs every pattern on every text
+    _rc = _rp = None
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "data" / "vocab"
 EVIDENCE_CHARS = 300

@@ -144,18 +144,26 @@ def _fit(header: list[str], cells: list[str]) -> list[str]:
 
 def joined(lines: Iterable[list[str]]) -> Iterator[list[str]]:
     """The rows of the export from its lines after the header: a line that does not start a registration
-    (:func:`_starts_row`) continues the row before it, joined at the break; blank lines are left out."""
+    (:func:`_starts_row`) continues the row before it, joined at the break (with the blank lines between them:
+    a value's empty line); other blank lines are left out.
+
+    >>> list(joined([["NTR55", "A"], [], ["B", "x"], [], ["NTR58", "C"]]))
+    [['NTR55', 'A\\n\\nB', 'x'], ['NTR58', 'C']]
+    """
     row: list[str] | None = None
+    blanks = 0
     for cells in lines:
         if not any(c.strip() for c in cells):
+            blanks += 1
             continue
         if row is not None and not _starts_row(cells):
-            row[-1] += "\n" + cells[0]
+            row[-1] += "\n" * (blanks + 1) + cells[0]
             row.extend(cells[1:])
-            continue
-        if row is not None:
-            yield row
-        row = list(cells)
+        else:
+            if row is not None:
+                yield row
+            row = list(cells)
+        blanks = 0
     if row is not None:
         yield row
 
