@@ -27,12 +27,11 @@ from typing import BinaryIO
 
 from ingest import normalize as nz
 from ingest.base import Parser
-from ingest.errors import NotStreamable, ParseError
+from ingest.errors import ParseError
+from ingest.formats import _csv
 from ingest.formats.ctgov_xml import safe_date
 from ingest.ids import find_ids
 from ingest.model import Identifier, Intervention, Outcome, Site, Sponsor, TrialRecord
-
-_FIELD_LIMIT = 16 * 1024 * 1024
 
 _US_STATES = frozenset("""
 Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii Idaho Illinois
@@ -64,16 +63,6 @@ def _layout(header: list[str]) -> str | None:
     if "title" in cols or "status" in cols or "rank" in cols:
         return "search_results"
     return None
-
-
-def _header(text: str) -> list[str]:
-    text = text.lstrip("\ufeff")
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]
-    try:
-        return next(csv.reader([first]))
-    except (csv.Error, StopIteration):
-        return []
 
 
 def parse_csv_date(value: str | None) -> dt.date | None:
@@ -155,9 +144,7 @@ def _identifier(value: str) -> Identifier:
 
 def _records(lines: Iterable[str]) -> Iterator[tuple[TrialRecord, str]]:
     """(record, its row's cells) for each row of a ClinicalTrials.gov CSV with a trial in it."""
-    if csv.field_size_limit() < _FIELD_LIMIT:
-        csv.field_size_limit(_FIELD_LIMIT)
-    reader = csv.reader(lines)
+    reader = _csv.reader(lines)
     found = False
     try:
         header = next(reader, None)
@@ -256,7 +243,7 @@ class CtgovCsvParser(Parser):
 
     @classmethod
     def detect(cls, text: str, path: str) -> float:
-        layout = _layout(_header(text[:20000]))
+        layout = _layout(_csv.header(text[:20000]))
         if layout is None:
             return 0.0
         return 0.95
@@ -268,13 +255,8 @@ class CtgovCsvParser(Parser):
     @classmethod
     def stream(cls, fh: BinaryIO, path: str) -> Iterator[tuple[TrialRecord, str]]:
         """The rows of a large download one at a time (each with its cells as its text)."""
-        lines = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict", newline="")
-        try:
+        with _csv.utf8_lines(fh) as lines:
             yield from _records(lines)
-        except UnicodeDecodeError as exc:
-            raise NotStreamable(f"not UTF-8 text ({exc.reason})") from None
-        finally:
-            lines.detach()
 
     @classmethod
     def streamed_layout(cls, head: str) -> str | None:
@@ -282,4 +264,4 @@ class CtgovCsvParser(Parser):
 
     @classmethod
     def layout_of(cls, text: str) -> str | None:
-        return _layout(_header(text[:20000]))
+        return _layout(_csv.header(text[:20000]))

@@ -25,12 +25,11 @@ from typing import BinaryIO
 
 from ingest import normalize as nz
 from ingest.base import Parser
-from ingest.errors import NotStreamable, ParseError
+from ingest.errors import ParseError
+from ingest.formats import _csv
 from ingest.formats.ctgov_xml import safe_date
 from ingest.formats.ictrp_xml import trial_to_record
 from ingest.model import TrialRecord
-
-_FIELD_LIMIT = 16 * 1024 * 1024
 
 #: Column (folded: lower case, words joined by ``_``) → the tag of the portal's XML that holds the same value.
 COLUMNS = {
@@ -70,14 +69,6 @@ def fold(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lstrip("\ufeff").strip().lower()).strip("_")
 
 
-def _header(text: str) -> list[str]:
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    try:
-        return next(csv.reader([first]))
-    except (csv.Error, StopIteration):
-        return []
-
-
 def is_portal_header(header: list[str]) -> bool:
     """``TrialID`` first and at least two other columns of the portal's export."""
     folded = [fold(h) for h in header]
@@ -98,24 +89,27 @@ def _starts_row(cells: list[str]) -> bool:
     return len(first) <= 40 and _ID_TOKEN.fullmatch(first) is not None
 
 
+#: The XML tags of typed columns → whether a value reads as what the column holds (an empty value always does).
+_TYPED = {
+    "date_registration": lambda v: safe_date(v) is not None,
+    "date_enrolment": lambda v: safe_date(v) is not None,
+    "last_updated": lambda v: safe_date(v) is not None,
+    "target_size": lambda v: re.match(r"\s*\d", v) is not None,
+    "url": lambda v: v.lower().startswith(("http://", "https://", "www.")),
+    "study_type": lambda v: nz.map_study_type(v) is not None,
+    "recruitment_status": lambda v: nz.map_status(v) is not None,
+    "reg_name": lambda v: re.fullmatch(r"[-A-Za-z0-9 ./_]{0,40}", v) is not None,
+    "TrialID": lambda v: re.fullmatch(r"[-A-Za-z0-9 ./_]{0,40}", v) is not None,
+}
+
+
 def _typed_ok(key: str, value: str) -> bool | None:
-    """Whether ``value`` reads as what the column ``key`` holds (None: a free-text column, anything goes)."""
+    """Whether ``value`` reads as what the column ``key`` (folded) holds (None: a free-text column)."""
+    check = _TYPED.get(COLUMNS.get(key, ""))
+    if check is None:
+        return None
     value = html.unescape(value).strip()
-    if key in ("date", "date_registration", "date_of_registration", "date_of_first_enrolment",
-               "date_of_first_enrollment", "date_enrollement", "date_enrolment", "date_enrollment",
-               "last_refreshed_on", "last_updated"):
-        return not value or safe_date(value) is not None
-    if key == "target_size":
-        return not value or re.match(r"\s*\d", value) is not None
-    if key in ("url", "web_address"):
-        return not value or value.lower().startswith(("http://", "https://", "www."))
-    if key == "study_type":
-        return not value or nz.map_study_type(value) is not None
-    if key in ("status", "recruitment_status"):
-        return not value or nz.map_status(value) is not None
-    if key in ("register", "source_register", "trialid", "trial_id", "main_id"):
-        return re.fullmatch(r"[-A-Za-z0-9 ./_]{0,40}", value) is not None
-    return None
+    return not value or check(value)
 
 
 def _fit(header: list[str], cells: list[str]) -> list[str]:
@@ -171,25 +165,40 @@ def joined(lines: Iterable[list[str]]) -> Iterator[list[str]]:
 def rows(text: str) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of the export, each row joined back from the lines its line breaks split it into
     and fitted to the header (:func:`_fit`)."""
-    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-    lines = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = next(lines, [])
-    return header, [_fit(header, cells) for cells in joined(lines)]
+    lines = _csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = next(lines, [])
+        return header, [_fit(header, cells) for cells in joined(lines)]
+    except csv.Error as exc:
+        raise ParseError(f"malformed CSV at line {lines.line_num}: {exc}") from None
 
 
-def row_to_record(header: list[str], cells: list[str]) -> TrialRecord | None:
-    """One row → a record (through the XML download's reading of the same values), or None without id or title."""
+def columns(header: list[str]) -> list[tuple[str, str] | None]:
+    """Where each column's value goes: ("", tag) for a tag of the trial, ("contacts", tag) for a contact's, None
+    for a column not read."""
+    plan: list[tuple[str, str] | None] = []
+    for name in header:
+        key = fold(name)
+        plan.append(("", COLUMNS[key]) if key in COLUMNS else
+                    ("contacts", CONTACT_COLUMNS[key]) if key in CONTACT_COLUMNS else None)
+    return plan
+
+
+def row_to_record(plan: list[tuple[str, str] | None], cells: list[str]) -> TrialRecord | None:
+    """One row → a record (through the XML download's reading of the same values), or None without id or title;
+    ``plan``: :func:`columns` of the header."""
     trial = std_et.Element("trial")
     contact = None
-    for name, value in zip(header, cells, strict=False):
-        key = fold(name)
-        value = html.unescape(value)
-        if key in COLUMNS:
-            std_et.SubElement(trial, COLUMNS[key]).text = value
-        elif key in CONTACT_COLUMNS:
+    for where, value in zip(plan, cells, strict=False):
+        if where is None:
+            continue
+        if where[0]:
             if contact is None:
                 contact = std_et.SubElement(trial, "contacts")
-            std_et.SubElement(contact, CONTACT_COLUMNS[key]).text = value
+            parent = contact
+        else:
+            parent = trial
+        std_et.SubElement(parent, where[1]).text = html.unescape(value)
     if contact is not None and contact.find("firstname") is None:
         std_et.SubElement(contact, "firstname")
     return trial_to_record(trial)
@@ -206,14 +215,15 @@ class IctrpCsvParser(Parser):
         head = text[:2000].lstrip("\ufeff \t\r\n")
         if head[:1] in ("<", "{", "["):
             return 0.0
-        return 0.95 if is_portal_header(_header(head)) else 0.0
+        return 0.95 if is_portal_header(_csv.header(head)) else 0.0
 
     @classmethod
     def parse(cls, text: str, path: str) -> list[TrialRecord]:
         header, found = rows(text)
         if not header or not is_portal_header(header):
             raise ParseError("ICTRP portal CSV: the first line is not its header (TrialID, …)")
-        records = [r for cells in found if (r := row_to_record(header, cells)) is not None]
+        plan = columns(header)
+        records = [r for cells in found if (r := row_to_record(plan, cells)) is not None]
         if not records:
             raise ParseError("ICTRP portal CSV: no row holds a trial id or a title")
         return records
@@ -221,21 +231,19 @@ class IctrpCsvParser(Parser):
     @classmethod
     def stream(cls, fh: BinaryIO, path: str) -> Iterator[tuple[TrialRecord, str]]:
         """The rows of a large export one at a time (each with its values as its text)."""
-        csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-        lines = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict", newline="")
-        try:
-            reader = csv.reader(lines)
-            header = next(reader, [])
-            if not is_portal_header(header):
-                raise ParseError("ICTRP portal CSV: the first line is not its header (TrialID, …)")
-            for cells in joined(reader):
-                record = row_to_record(header, _fit(header, cells))
-                if record is not None:
-                    yield record, ",".join(cells)
-        except UnicodeDecodeError as exc:
-            raise NotStreamable(f"not UTF-8 text ({exc.reason})") from None
-        finally:
-            lines.detach()
+        with _csv.utf8_lines(fh) as lines:
+            reader = _csv.reader(lines)
+            try:
+                header = next(reader, [])
+                if not is_portal_header(header):
+                    raise ParseError("ICTRP portal CSV: the first line is not its header (TrialID, …)")
+                plan = columns(header)
+                for cells in joined(reader):
+                    record = row_to_record(plan, _fit(header, cells))
+                    if record is not None:
+                        yield record, ",".join(cells)
+            except csv.Error as exc:
+                raise ParseError(f"malformed CSV at line {reader.line_num}: {exc}") from None
 
     @classmethod
     def streamed_layout(cls, head: str) -> str | None:
