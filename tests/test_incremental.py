@@ -359,9 +359,9 @@ def _full(corpus: Path, tmp_path: Path) -> Path:
     return db
 
 
-@pytest.mark.parametrize("step", ["parse", "identity", "merge"])
+@pytest.mark.parametrize("step", ["parse", "rank", "merge"])
 def test_failed_patch_leaves_the_previous_warehouse_and_no_copy(corpus, tmp_path, monkeypatch, step):
-    """A patch fails while its copy of the warehouse is being made (parse, identity) or after (merge): the
+    """A patch fails while its copy of the warehouse is being made (parse, ranking) or after (merge): the
     installed warehouse is untouched and the partial copy is removed."""
     from warehouse import build as build_module
 
@@ -374,7 +374,7 @@ def test_failed_patch_leaves_the_previous_warehouse_and_no_copy(corpus, tmp_path
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure")
 
-    name = {"parse": "parse_document", "identity": "_identity", "merge": "sql_fill"}[step]
+    name = {"parse": "parse_document", "rank": "_rank", "merge": "sql_fill"}[step]
     working = getattr(build_module, name)
     monkeypatch.setattr(build_module, name, broken)
     with pytest.raises(RuntimeError, match="simulated"):

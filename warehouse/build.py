@@ -598,11 +598,11 @@ def _printable(path: str) -> str:
 def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) -> pa.Table:
     """Resolve trials (registry ids, aliases, linking ids; id-less pages linked by title/summary) into ``_map``;
     returns the ``document_links`` rows. Reads the ingested records' ids from ``_recs`` and the other registries'
-    ids they name from ``s_links`` (found as they were parsed). Only records that name other ids, and id-less pages,
+    ids they name from ``link_index`` (found as they were parsed). Only records that name other ids, and id-less pages,
     reach Python: every other id is a trial of its own, mapped in SQL."""
     naming: dict[tuple[int, int], tuple[str, list[tuple[str, bool]]]] = {}
     for key, rec, tid, value, alias in con.execute(
-        "SELECT c.doc_key, l.rec, x.trial_id, l.linked_id, l.is_alias FROM _cur c JOIN s_links l USING (ck) "
+        "SELECT c.doc_key, l.rec, x.trial_id, l.linked_id, l.is_alias FROM _cur c JOIN link_index l USING (ck) "
         "JOIN _recs x ON x.ck = l.ck AND x.rec = l.rec WHERE c.ingested AND NOT starts_with(x.trial_id, 'DOC-') "
         "ORDER BY c.doc_key, l.rec, l.idx"
     ).fetchall():
@@ -655,10 +655,13 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
     con.unregister("_map_rows")
     con.unregister("_touched")
     con.execute("DROP TABLE _own")
-    return pa.table(link_cols, schema=pa.schema([
-        ("doc_id", pa.string()), ("provisional_id", pa.string()), ("trial_id", pa.string()),
-        ("candidate_trial_id", pa.string()), ("score", pa.float64()), ("method", pa.string()),
-        ("linked", pa.bool_())]))
+    return pa.table(link_cols, schema=_LINKS_SCHEMA)
+
+
+#: ``document_links`` rows (pages without an id, linked to a trial or not).
+_LINKS_SCHEMA = pa.schema([("doc_id", pa.string()), ("provisional_id", pa.string()), ("trial_id", pa.string()),
+                           ("candidate_trial_id", pa.string()), ("score", pa.float64()), ("method", pa.string()),
+                           ("linked", pa.bool_())])
 
 
 def _without_own_files(items: list[InputFile], target: Path) -> tuple[list[InputFile], list[os.stat_result | None]]:
@@ -904,7 +907,6 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
         lap("parse")
 
         con = _writer(stage.connect(), spill)
-        stage.attach_rows(tables=_IDENTITY_ROWS)  # (the others once it is known which segments the merge reads)
         failed = dict(con.execute("SELECT ck, error FROM docs WHERE error IS NOT NULL").fetchall())
         errors = [unreadable[k] if cks[k] is None else failed.get(cks[k]) for k in range(n)]
         del failed
@@ -934,25 +936,16 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
         if copy is None and installed is not None:
             copy = BackgroundCopy(target, tmp)
         policy = load_policy()
-        # what identity and ranking read of every record, copied once out of the segments
-        dates = "".join(f', "{t}"' for t in policy.get("typed_fields", {}).values())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _recs AS SELECT ck, rec, trial_id, last_update_date{dates} "
-                    "FROM records WHERE ck IN (SELECT ck FROM _cur WHERE ingested)")
-        links = _identity(con, doc_ids, policy)
+        scoped = copy is not None and _scoped(con, policy)
+        links = _NO_LINKS if scoped else _identity_of_all(con, stage, doc_ids, policy)
         lap("identity")
-        ranker = Ranker(policy)
-        formats = [f for (f,) in con.execute("SELECT DISTINCT d.format FROM _cur c JOIN docs d USING (ck) "
-                                             "WHERE c.ingested AND d.format IS NOT NULL").fetchall()]
-        con.register("_tier_rows", pa.table({"format": pa.array(formats, pa.string()),
-                                             "tier": pa.array([ranker.tier_of(f) for f in formats], pa.int32())}))
-        con.execute("CREATE OR REPLACE TEMP TABLE _tiers AS SELECT * FROM _tier_rows")
-        con.unregister("_tier_rows")
-
-        for stmt in sql_rank(policy, records="_recs"):
-            con.execute(stmt)
-        con.execute(SQL_SIGNATURES)
+        _rank(con, policy)
         lap("rank")
-        patching = _start_patch(con, copy, tmp, installed)
+        patching = _start_patch(con, copy, tmp, installed, scoped)
+        if patching is None and scoped:  # the copy cannot be patched after all: every trial is merged
+            scoped = False
+            links = _identity_of_all(con, stage, doc_ids, policy)
+            _rank(con, policy)
         if patching is not None:  # only the changed trials are merged: read only the segments holding their records
             segs = con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall()
             stage.attach_rows(s for (s,) in segs)
@@ -974,7 +967,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
             con.execute("CHECKPOINT wh")
         finally:
             con.execute("DETACH wh")
-        for t in ("_cur", "_recs", "_map", "_tiers"):
+        for t in ("_recs", "_tiers"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         lap("checkpoint")
 
@@ -1003,9 +996,11 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
     if stage.persistent:
         try:
             stage.finish([c for c in cks if c is not None], stat_change, build=(build_id, code),
-                         patched=patching is not None)
+                         patched=patching is not None, scoped=scoped)
         except duckdb.Error as exc:
             stage.note = f"parse cache not updated: {exc}"
+    for t in ("_cur", "_map", "_changed"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
     if patching is not None:
         summary.notes.append(f"patched the previous warehouse: {patching} trials changed")
     if stage.note:
@@ -1015,8 +1010,82 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
     return summary
 
 
-#: The staging tables read before the merge: by identity, ranking and trial signatures.
-_IDENTITY_ROWS = ("records", "s_links")
+def _identity_of_all(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, doc_ids: list[str],
+                     policy: dict) -> pa.Table:
+    """Trial identity of every ingested record (``_map``) and what ranking reads of each (``_recs``); returns the
+    ``document_links`` rows (see :func:`_identity`)."""
+    dates = "".join(f', "{t}"' for t in policy.get("typed_fields", {}).values())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _recs AS SELECT ck, rec, trial_id, last_update_date{dates} "
+                "FROM rec_index WHERE ck IN (SELECT ck FROM _cur WHERE ingested)")
+    if con.execute("SELECT count(*) FROM _recs WHERE starts_with(trial_id, 'DOC-')").fetchall()[0][0]:
+        stage.attach_rows(tables=["records"])  # (pages without an id are linked by their titles and summary)
+    return _identity(con, doc_ids, policy)
+
+
+def _scoped(con: duckdb.DuckDBPyConnection, policy: dict) -> bool:
+    """Whether trial identity is the installed build's, so that only the trials of the changed documents need
+    ranking: the documents are those of the installed build (same paths), each one that changed (entry, id or
+    verdict) tells the same trials by the same ids and linked ids as before, and no page lacks an id (such a
+    page is linked by comparing it with every trial). Then ``_changed`` holds the changed paths, ``_scope`` their
+    trials, ``_map`` those trials' map and ``_recs`` their records. Nothing is made otherwise."""
+    same = con.execute("""
+        SELECT (SELECT count(*) FROM built_docs) = count(*) AND count(*) = count(DISTINCT path)
+               AND count(*) = (SELECT count(*) FROM _cur)
+               AND NOT EXISTS (SELECT 1 FROM trial_map WHERE starts_with(source_trial_id, 'DOC-'))
+        FROM _cur JOIN built_docs USING (path)""").fetchone()[0]
+    if not same:
+        return False
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _changed AS
+        SELECT c.path, b.ck AS old_ck, b.error IS NULL AS old_in, c.ck AS new_ck, c.ingested AS new_in
+        FROM _cur c JOIN built_docs b USING (path)
+        WHERE c.ck IS DISTINCT FROM b.ck OR c.doc_id IS DISTINCT FROM b.doc_id OR c.error IS DISTINCT FROM b.error""")
+    differing = con.execute("""
+        WITH sides AS (SELECT path, 'old' AS side, old_ck AS ck FROM _changed WHERE old_in
+                       UNION ALL SELECT path, 'new', new_ck FROM _changed WHERE new_in),
+        told AS (SELECT s.path, s.side, string_agg(concat_ws(chr(31), r.rec, r.trial_id), chr(30) ORDER BY r.rec) AS ids
+                 FROM sides s JOIN rec_index r USING (ck) GROUP BY s.path, s.side),
+        named AS (SELECT s.path, s.side, string_agg(concat_ws(chr(31), l.rec, l.idx, l.linked_id, l.is_alias), chr(30)
+                                                    ORDER BY l.rec, l.idx) AS ids
+                  FROM sides s JOIN link_index l USING (ck) GROUP BY s.path, s.side)
+        SELECT count(*) FROM _changed c
+        LEFT JOIN told t0 ON t0.path = c.path AND t0.side = 'old'
+        LEFT JOIN told t1 ON t1.path = c.path AND t1.side = 'new'
+        LEFT JOIN named n0 ON n0.path = c.path AND n0.side = 'old'
+        LEFT JOIN named n1 ON n1.path = c.path AND n1.side = 'new'
+        WHERE t0.ids IS DISTINCT FROM t1.ids OR n0.ids IS DISTINCT FROM n1.ids""").fetchone()[0]
+    if differing:
+        con.execute("DROP TABLE _changed")
+        return False
+    dates = "".join(f', r."{t}"' for t in policy.get("typed_fields", {}).values())
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _scope AS
+        SELECT DISTINCT m.trial_id FROM _changed c JOIN rec_index r ON r.ck = c.old_ck OR r.ck = c.new_ck
+        JOIN trial_map m ON m.source_trial_id = r.trial_id""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _map AS SELECT * FROM trial_map SEMI JOIN _scope USING (trial_id)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _recs AS SELECT r.ck, r.rec, r.trial_id, r.last_update_date{dates} "
+                "FROM rec_index r SEMI JOIN (SELECT ck FROM _cur WHERE ingested) USING (ck) "
+                "JOIN _map m ON m.source_trial_id = r.trial_id")
+    return True
+
+
+def _rank(con: duckdb.DuckDBPyConnection, policy: dict) -> None:
+    """``_src``: the ranked records of the trials in ``_map`` (see :func:`warehouse.merge.sql_rank`); ``_sigs``
+    their signatures."""
+    ranker = Ranker(policy)
+    formats = [f for (f,) in con.execute("SELECT DISTINCT d.format FROM _cur c JOIN docs d USING (ck) "
+                                         "WHERE c.ingested AND d.format IS NOT NULL").fetchall()]
+    con.register("_tier_rows", pa.table({"format": pa.array(formats, pa.string()),
+                                         "tier": pa.array([ranker.tier_of(f) for f in formats], pa.int32())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _tiers AS SELECT * FROM _tier_rows")
+    con.unregister("_tier_rows")
+    for stmt in sql_rank(policy, records="_recs"):
+        con.execute(stmt)
+    con.execute(SQL_SIGNATURES)
+
+
+#: The ``document_links`` rows of a build without pages lacking an id.
+_NO_LINKS = _LINKS_SCHEMA.empty_table()
 
 _DOCUMENT_ROWS = """
     SELECT c.doc_id, c.path, c.sha256, d.format, d.layout,
@@ -1042,7 +1111,7 @@ def _fill_documents(con: duckdb.DuckDBPyConnection, patched: bool) -> None:
 
 
 def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tmp: Path,
-                 installed: str | None) -> int | None:
+                 installed: str | None, scoped: bool = False) -> int | None:
     """Start the new warehouse as a copy of the previous one, less the trials whose records changed.
 
     Only when the previous warehouse is the one this cache last installed (build id ``installed``), built by the
@@ -1051,13 +1120,15 @@ def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tm
     signature (``_sigs``) differs, appeared or disappeared are deleted from the copy and ``_src`` keeps only
     theirs, so the merge re-creates exactly them; documents are updated where they differ and page links
     rewritten whole. Returns the number of changed trials, or None (full build): the result equals a full
-    build's rows (the order of rows may differ).
+    build's rows (the order of rows may differ). ``scoped``: only the trials in ``_scope`` were ranked (see
+    :func:`_scoped`), so only their signatures are compared.
     """
     if copy is None:
         return None
-    con.execute("""
+    old = "(FROM trial_sigs SEMI JOIN _scope USING (trial_id))" if scoped else "trial_sigs"
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _dirty AS
-        SELECT coalesce(n.trial_id, o.trial_id) AS trial_id FROM _sigs n FULL JOIN trial_sigs o USING (trial_id)
+        SELECT coalesce(n.trial_id, o.trial_id) AS trial_id FROM _sigs n FULL JOIN {old} o USING (trial_id)
         WHERE n.sig IS DISTINCT FROM o.sig""")
     copy.wait()
     con.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")

@@ -42,7 +42,7 @@ from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
 
 #: Bump when the staging tables change shape: older caches are discarded.
-STAGE_VERSION = "4"
+STAGE_VERSION = "5"
 CACHE_DIR_NAME = ".mscwh-cache"
 #: DuckDB's buffer limit for the build's connections (it spills to disk beyond): memory stays flat as inputs grow.
 MEMORY_LIMIT = "1GB"
@@ -90,11 +90,16 @@ STAGE_COLUMNS: dict[str, list[str]] = {
     **{table: ["ck", "rec", "idx", *cols] for table, cols in DERIVED_COLUMNS.items()},
 }
 ROW_TABLES = [t for t in STAGE_COLUMNS if t != "docs"]
+#: What trial identity and ranking read of every record, kept in the manifest itself (``rec_index``, with the
+#: linked ids of ``s_links`` in ``link_index``) as the segments are recorded: a build reads them from one table
+#: rather than from the files of every segment.
+INDEX_COLUMNS = ["ck", "rec", "trial_id", "last_update_date", *(n for n in TRIAL_FIELDS if n.endswith("_type"))]
+_INDEXES = {"rec_index": ("records", INDEX_COLUMNS), "link_index": ("s_links", STAGE_COLUMNS["s_links"])}
 ARROW_SCHEMAS = {t: pa.schema([(c, _types(c)[0]) for c in cols]) for t, cols in STAGE_COLUMNS.items()}
 
 
-def _columns_ddl(table: str) -> str:
-    return ", ".join(f'"{c}" {_types(c)[1]}' for c in STAGE_COLUMNS[table])
+def _columns_ddl(table: str, columns: list[str] | None = None) -> str:
+    return ", ".join(f'"{c}" {_types(c)[1]}' for c in columns or STAGE_COLUMNS[table])
 
 
 def _ddl() -> list[str]:
@@ -103,6 +108,11 @@ def _ddl() -> list[str]:
            "CREATE TABLE IF NOT EXISTS dead (seg VARCHAR, ck VARCHAR, n_rows BIGINT)"]
     out.append("CREATE TABLE IF NOT EXISTS stat (path VARCHAR, signature VARCHAR, sha256 VARCHAR)")
     out.append("CREATE TABLE IF NOT EXISTS trial_sigs (trial_id VARCHAR, sig VARCHAR)")
+    for name, (table, cols) in _INDEXES.items():
+        out.append(f"CREATE TABLE IF NOT EXISTS {name} ({_columns_ddl(table, cols)})")
+    # the documents (path, entry, id, verdict) and trial map (record's trial id → trial) of the installed build
+    out.append("CREATE TABLE IF NOT EXISTS built_docs (path VARCHAR, ck VARCHAR, doc_id VARCHAR, error VARCHAR)")
+    out.append("CREATE TABLE IF NOT EXISTS trial_map (source_trial_id VARCHAR, trial_id VARCHAR)")
     out.append("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
     return out
 
@@ -468,7 +478,8 @@ class Stage:
         if "meta" in tables:
             row = self.con.execute("SELECT max(value) FROM meta WHERE key = 'fingerprint'").fetchone()
             found = row[0] if row else None
-        if found != fingerprint() or not {"docs", "seg_files", "dead", "stat", "trial_sigs"} <= tables:
+        if found != fingerprint() or not {"docs", "seg_files", "dead", "stat", "trial_sigs", *_INDEXES,
+                                                 "built_docs", "trial_map"} <= tables:
             self.close()
             self._create()
             return
@@ -500,6 +511,7 @@ class Stage:
             con.execute("DELETE FROM docs WHERE seg IS NULL OR seg IN (SELECT seg FROM _bad)")
             con.execute("DELETE FROM seg_files WHERE seg IN (SELECT seg FROM _bad)")
             con.execute("DELETE FROM dead WHERE seg IN (SELECT seg FROM _bad)")
+            self._unindex()
             con.execute("COMMIT")
             con.unregister("_bad")
         self._remove_orphans()
@@ -554,6 +566,7 @@ class Stage:
         try:
             con.register("_docs", docs)
             con.execute("INSERT INTO docs SELECT * FROM _docs")
+            self._index(files)
             con.unregister("_docs")
             if files:
                 _insert(con, "seg_files", _SEG_FILES, files)
@@ -563,6 +576,22 @@ class Stage:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+
+    def _index(self, files: list[tuple[str, str, int, int]]) -> None:
+        """Copy the index columns of the entries in ``_docs`` out of their segments' files (a segment's rows of an
+        entry recorded elsewhere are dead, and left out)."""
+        for name, (table, cols) in _INDEXES.items():
+            paths = [literal(self.segments / seg / f"{table}.parquet") for seg, tab, _, _ in files if tab == table]
+            if paths:
+                picked = ", ".join(f'x."{c}"' for c in cols)
+                self.con.execute(f"INSERT INTO {name} SELECT {picked} FROM read_parquet([{', '.join(paths)}], "
+                                 "filename = true) x JOIN _docs d ON d.ck = x.ck "
+                                 "AND d.seg = parse_filename(parse_dirpath(x.filename))")
+
+    def _unindex(self) -> None:
+        """Drop the index rows of entries no longer in the manifest."""
+        for name in _INDEXES:
+            self.con.execute(f"DELETE FROM {name} WHERE ck NOT IN (SELECT ck FROM docs)")
 
     def compact(self, segs: Iterable[str]) -> None:
         """Rewrite each segment to hold only the rows of its live entries (a segment left with none is removed)."""
@@ -635,10 +664,12 @@ class Stage:
         return rows.get("build_id"), rows.get("code_fingerprint")
 
     def finish(self, keep_keys: list[str], stat_change: StatChange, build: tuple[str, str] | None = None,
-               patched: bool = False) -> None:
+               patched: bool = False, scoped: bool = False) -> None:
         """After a successful build: drop entries the build did not use, update the file signatures and, with
-        ``build`` = (build id, code fingerprint), record the trial signatures in ``_sigs`` that a later build may
-        patch from (``patched``: only those of the trials in ``_dirty`` changed since the last build)."""
+        ``build`` = (build id, code fingerprint), record what a later build may patch from: the trial signatures in
+        ``_sigs`` (``patched``: only those of the trials in ``_dirty`` changed since the last build), the documents
+        in ``_cur`` and the trial map in ``_map`` (``scoped``: the map is unchanged, and only the documents in
+        ``_changed`` changed)."""
         con = self.connect()
         con.execute("BEGIN")
         con.execute("DELETE FROM meta WHERE key IN ('build_id', 'code_fingerprint')")
@@ -650,6 +681,16 @@ class Stage:
             con.execute("DELETE FROM trial_sigs")
             if build is not None:
                 con.execute("INSERT INTO trial_sigs SELECT trial_id, sig FROM _sigs ORDER BY trial_id")
+        if scoped and build is not None:
+            con.execute("DELETE FROM built_docs WHERE path IN (SELECT path FROM _changed)")
+            con.execute("INSERT INTO built_docs SELECT path, ck, doc_id, error FROM _cur "
+                        "WHERE path IN (SELECT path FROM _changed) ORDER BY path")
+        else:
+            con.execute("DELETE FROM built_docs")
+            con.execute("DELETE FROM trial_map")
+            if build is not None:
+                con.execute("INSERT INTO built_docs SELECT path, ck, doc_id, error FROM _cur ORDER BY doc_key")
+                con.execute("INSERT INTO trial_map SELECT * FROM _map ORDER BY source_trial_id")
         if build is not None:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("build_id", build[0]), ("code_fingerprint", build[1])])
         con.execute("COMMIT")
@@ -657,6 +698,7 @@ class Stage:
         con.execute("BEGIN")
         con.execute("INSERT INTO dead SELECT seg, ck, n_rows FROM docs ANTI JOIN _keep USING (ck)")
         con.execute("DELETE FROM docs WHERE ck NOT IN (SELECT ck FROM _keep)")
+        self._unindex()
         con.execute("COMMIT")
         con.unregister("_keep")
         # a segment is rewritten once most of its rows are dead (or removed once all are)

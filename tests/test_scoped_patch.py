@@ -1,0 +1,153 @@
+"""A rebuild after edits that keep every trial's ids ranks only the edited documents' trials; any other change
+resolves identity for every record. Either way every table, and what the cache keeps for the next build, equal a
+build from scratch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from table_rows import all_tables
+
+from warehouse import build as build_module
+from warehouse import cache as parse_cache
+from warehouse import derive
+from warehouse.build import build
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def no_derived_steps(request, monkeypatch):
+    """Derived tables (MSC profile, criteria facts, age windows) are built in the edit tests only."""
+    if not request.node.name.startswith("test_edited_documents"):
+        monkeypatch.setattr(derive, "STEPS", [])
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    """Real records (a trial told by an API v2 record and a legacy XML record, trials of one record) and pages
+    that show their trial's id."""
+    root = tmp_path / "in"
+    shutil.copytree(FIXTURES / "build", root / "records")
+    shutil.copy(FIXTURES / "ctgov_xml" / "NCT00002475.xml", root / "records")
+    (root / "pages").mkdir()
+    for name in ("001_c180e44e06a1421d.txt", "003_a088c8f5c9a0d108.txt"):
+        shutil.copy(REPO / "data/inputs/seeds" / name, root / "pages")
+    return root
+
+
+def kept_for_next_build(db: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                for t in ("stat", "trial_sigs", "built_docs", "trial_map", "rec_index", "link_index")}
+    finally:
+        con.close()
+
+
+def edit(path: Path, change) -> None:
+    record = json.loads(path.read_bytes())
+    change(record)
+    path.write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+
+def newer_v2(record: dict) -> None:
+    """The API v2 record of a trial told by two records: newer, with another title (it now wins the title)."""
+    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2025-01-31"
+    record["protocolSection"]["identificationModule"]["briefTitle"] = "PALbociclib CoLlaborative Adjuvant Study (v2)"
+
+
+def retitled(record: dict) -> None:
+    record["BriefTitle"] = ["Umbilical cord MSC for ankylosing spondylitis"]
+
+
+def renumbered(record: dict) -> None:
+    record["NCTId"] = ["NCT09999991"]
+
+
+def linked(record: dict) -> None:
+    """Names the other trial's id as a registry identifier: the two records become one trial."""
+    record["SecondaryId"] = ["NCT02491658"]
+    record["SecondaryIdType"] = ["Registry Identifier"]
+
+
+EDITS = {
+    "same content, other bytes": ("NCT02513394.json", lambda record: None, True),
+    "newer record of a trial of two": ("NCT02513394.json", newer_v2, True),
+    "new title, trial of one record": ("NCT01420432.json", retitled, True),
+    "another id": ("NCT01420432.json", renumbered, False),
+    "a linked id": ("NCT01420432.json", linked, False),
+}
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_edited_documents_rebuild_like_a_full_build(corpus, tmp_path, monkeypatch, name):
+    file, change, scoped = EDITS[name]
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    edit(corpus / "records" / file, change)
+    resolved = []
+    whole = build_module._identity
+    monkeypatch.setattr(build_module, "_identity", lambda *a: resolved.append(1) or whole(*a))
+    patched = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert any(note.startswith("patched the previous warehouse") for note in patched.notes)
+    assert bool(resolved) is not scoped
+
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
+    got, want = all_tables(db), all_tables(fresh)
+    for table in want:
+        assert got[table] == want[table], table
+    assert kept_for_next_build(db) == kept_for_next_build(fresh)
+
+
+def test_edits_in_a_row_each_rank_only_their_trials(corpus, tmp_path, monkeypatch):
+    """What a scoped rebuild records (the documents it built, the unchanged trial map) serves the next one."""
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    whole = build_module._identity
+    monkeypatch.setattr(build_module, "_identity", lambda *a: pytest.fail("identity resolved again"))
+    edit(corpus / "records" / "NCT02513394.json", newer_v2)
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    edit(corpus / "records" / "NCT01420432.json", retitled)
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    monkeypatch.setattr(build_module, "_identity", whole)
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
+    assert all_tables(db) == all_tables(fresh)
+    assert kept_for_next_build(db) == kept_for_next_build(fresh)
+
+
+@pytest.mark.parametrize("case", ["duplicate", "rejected", "page without an id", "file added", "file removed"])
+def test_other_changes_resolve_every_trial(corpus, tmp_path, monkeypatch, case):
+    """A document that becomes a copy of another or unreadable, a corpus with a page lacking an id (it is linked
+    by comparing it with every trial), and a file added or removed: identity is resolved for every record."""
+    records = corpus / "records"
+    if case == "page without an id":
+        shutil.copy(REPO / "data/inputs/seeds/000_17473492e1e285d7.txt", corpus / "pages")
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    if case == "duplicate":
+        shutil.copy(records / "NCT02491658.json", records / "NCT01420432.json")
+    elif case == "rejected":
+        (records / "NCT01420432.json").write_text('{"NCTId": ["NCT01420432"], "Brief', encoding="utf-8")
+    elif case == "page without an id":
+        edit(records / "NCT01420432.json", retitled)
+    elif case == "file added":
+        shutil.copy(FIXTURES / "ctgov_xml" / "NCT01065844.xml", records)
+    else:
+        (records / "NCT00081055.json").unlink()
+    resolved = []
+    whole = build_module._identity
+    monkeypatch.setattr(build_module, "_identity", lambda *a: resolved.append(1) or whole(*a))
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert resolved
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
+    assert all_tables(db) == all_tables(fresh)
+    assert kept_for_next_build(db) == kept_for_next_build(fresh)
