@@ -135,8 +135,10 @@ def test_line_breaks_inside_values_are_joined_back(picks):
     for row_at, col, cut in picks:
         cells = _SIMPLE[row_at].split(",")
         value = cells[col]
-        if not value.strip() or cut >= len(value) or _starts_row([value[cut:]]):
-            cut = 0  # (a value whose second line is one id-like word cannot be told from a new row)
+        if not value[cut:].strip() or cut >= len(value) or _starts_row([value[cut:]]):
+            # (a value whose second line is one id-like word cannot be told from a new row, nor one of blanks only
+            # from a blank line between rows)
+            cut = 0
         if cut:
             cells[col] = value[:cut] + "\r\n" + value[cut:]
         lines.append(",".join(cells))

@@ -76,18 +76,29 @@ def linked(record: dict) -> None:
     record["SecondaryIdType"] = ["Registry Identifier"]
 
 
+def enrolled(record: dict) -> None:
+    record["EnrollmentCount"] = ["45"]
+
+
+#: edit → (file, change, whether identity stays the installed build's, with a page lacking an id in the corpus)
 EDITS = {
-    "same content, other bytes": ("NCT02513394.json", lambda record: None, True),
-    "newer record of a trial of two": ("NCT02513394.json", newer_v2, True),
-    "new title, trial of one record": ("NCT01420432.json", retitled, True),
-    "another id": ("NCT01420432.json", renumbered, False),
-    "a linked id": ("NCT01420432.json", linked, False),
+    "same content, other bytes": ("NCT02513394.json", lambda record: None, True, False),
+    "newer record of a trial of two": ("NCT02513394.json", newer_v2, True, False),
+    "new title, trial of one record": ("NCT01420432.json", retitled, True, False),
+    "another id": ("NCT01420432.json", renumbered, False, False),
+    "a linked id": ("NCT01420432.json", linked, False, False),
+    "page without an id; other bytes": ("NCT02513394.json", lambda record: None, True, True),
+    "page without an id; new enrollment": ("NCT01420432.json", enrolled, True, True),
+    "page without an id; new title": ("NCT01420432.json", retitled, False, True),
 }
 
 
 @pytest.mark.parametrize("name", list(EDITS))
 def test_edited_documents_rebuild_like_a_full_build(corpus, tmp_path, monkeypatch, name):
-    file, change, scoped = EDITS[name]
+    """A page without an id is linked to a trial by titles and summary: edits of other fields keep identity."""
+    file, change, scoped, page = EDITS[name]
+    if page:
+        shutil.copy(REPO / "data/inputs/seeds/000_17473492e1e285d7.txt", corpus / "pages")
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     edit(corpus / "records" / file, change)
@@ -123,21 +134,22 @@ def test_edits_in_a_row_each_rank_only_their_trials(corpus, tmp_path, monkeypatc
     assert kept_for_next_build(db) == kept_for_next_build(fresh)
 
 
-@pytest.mark.parametrize("case", ["duplicate", "rejected", "page without an id", "file added", "file removed"])
+@pytest.mark.parametrize("case", ["duplicate", "rejected", "page without an id edited", "file added",
+                                  "file removed"])
 def test_other_changes_resolve_every_trial(corpus, tmp_path, monkeypatch, case):
-    """A document that becomes a copy of another or unreadable, a corpus with a page lacking an id (it is linked
-    by comparing it with every trial), and a file added or removed: identity is resolved for every record."""
-    records = corpus / "records"
-    if case == "page without an id":
-        shutil.copy(REPO / "data/inputs/seeds/000_17473492e1e285d7.txt", corpus / "pages")
+    """A document that becomes a copy of another or unreadable, an edited page lacking an id, and a file added or
+    removed: identity is resolved for every record."""
+    records, page = corpus / "records", corpus / "pages" / "000_17473492e1e285d7.txt"
+    shutil.copy(REPO / "data/inputs/seeds/000_17473492e1e285d7.txt", page)
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     if case == "duplicate":
         shutil.copy(records / "NCT02491658.json", records / "NCT01420432.json")
     elif case == "rejected":
         (records / "NCT01420432.json").write_text('{"NCTId": ["NCT01420432"], "Brief', encoding="utf-8")
-    elif case == "page without an id":
-        edit(records / "NCT01420432.json", retitled)
+    elif case == "page without an id edited":
+        page.write_text(page.read_text(encoding="utf-8").replace("Osteoarthritis (OA)", "Osteoarthritis"),
+                        encoding="utf-8")
     elif case == "file added":
         shutil.copy(FIXTURES / "ctgov_xml" / "NCT01065844.xml", records)
     else:
@@ -151,3 +163,55 @@ def test_other_changes_resolve_every_trial(corpus, tmp_path, monkeypatch, case):
     build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
     assert all_tables(db) == all_tables(fresh)
     assert kept_for_next_build(db) == kept_for_next_build(fresh)
+
+
+def rebuild_resolves_identity(corpus: Path, db: Path, monkeypatch) -> bool:
+    """Rebuild; whether identity was resolved for every record."""
+    resolved = []
+    whole = build_module._identity
+    monkeypatch.setattr(build_module, "_identity", lambda *a: resolved.append(1) or whole(*a))
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    monkeypatch.setattr(build_module, "_identity", whole)
+    return bool(resolved)
+
+
+def assert_as_built_fresh(corpus: Path, db: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    shutil.rmtree(fresh.parent, ignore_errors=True)
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
+    assert all_tables(db) == all_tables(fresh)
+    assert kept_for_next_build(db) == kept_for_next_build(fresh)
+
+
+def test_a_record_saved_twice_one_copy_edited(corpus, tmp_path, monkeypatch):
+    """The copy that was a duplicate becomes the ingested one and the edited file too: together they tell the
+    same trial by the same ids as before, and no link was refused, so identity stands."""
+    shutil.copytree(corpus / "records", corpus / "again")
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    original = corpus / "again" / "NCT00081055.json"  # ("again" < "records": the copy in "records" was the duplicate)
+    original.write_text(json.dumps(json.loads(original.read_bytes()), indent=3), encoding="utf-8")
+    assert not rebuild_resolves_identity(corpus, db, monkeypatch)
+    assert_as_built_fresh(corpus, db, tmp_path)
+
+
+def test_with_a_refused_link_each_document_must_tell_its_ids_as_before(corpus, tmp_path, monkeypatch):
+    """A record names another trial's NCT id: the link is refused (one trial cannot hold two NCT ids), and the
+    order of links matters. An edit that keeps each document's ids keeps identity; a copy that becomes the
+    ingested one does not."""
+    edit(corpus / "records" / "NCT01420432.json", linked)
+    shutil.copy(corpus / "records" / "NCT01420432.json", corpus / "records" / "NCT01420432-copy.json")
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key = 'identity_refused'").fetchone() == ("1",)
+    finally:
+        con.close()
+    edit(corpus / "records" / "NCT02513394.json", newer_v2)
+    assert not rebuild_resolves_identity(corpus, db, monkeypatch)
+    assert_as_built_fresh(corpus, db, tmp_path)
+    copy = corpus / "records" / "NCT01420432.json"  # (after "NCT01420432-copy.json": it was the duplicate)
+    copy.write_text(json.dumps(json.loads(copy.read_bytes())), encoding="utf-8")
+    assert rebuild_resolves_identity(corpus, db, monkeypatch)
+    assert_as_built_fresh(corpus, db, tmp_path)

@@ -595,11 +595,12 @@ def _printable(path: str) -> str:
         return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) -> pa.Table:
+def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) -> tuple[pa.Table, int]:
     """Resolve trials (registry ids, aliases, linking ids; id-less pages linked by title/summary) into ``_map``;
-    returns the ``document_links`` rows. Reads the ingested records' ids from ``_recs`` and the other registries'
-    ids they name from ``link_index`` (found as they were parsed). Only records that name other ids, and id-less pages,
-    reach Python: every other id is a trial of its own, mapped in SQL."""
+    returns the ``document_links`` rows and the number of links refused (see
+    :func:`warehouse.identity.resolve_ids_counted`). Reads the ingested records' ids from ``_recs`` and the other
+    registries' ids they name from ``link_index`` (found as they were parsed). Only records that name other ids,
+    and id-less pages, reach Python: every other id is a trial of its own, mapped in SQL."""
     naming: dict[tuple[int, int], tuple[str, list[tuple[str, bool]]]] = {}
     for key, rec, tid, value, alias in con.execute(
         "SELECT c.doc_key, l.rec, x.trial_id, l.linked_id, l.is_alias FROM _cur c JOIN link_index l USING (ck) "
@@ -615,7 +616,7 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
                 "WHERE NOT starts_with(trial_id, 'DOC-')")
     linked_own = [t for (t,) in con.execute("SELECT trial_id FROM _own SEMI JOIN _touched USING (trial_id)")
                   .fetchall()]
-    mapping = identity.resolve_ids(linked_own, links, policy.get("id_preference", []))
+    mapping, refused = identity.resolve_ids_counted(linked_own, links, policy.get("id_preference", []))
     del links, linked_own
     light: dict[tuple[int, int], _Light] = {}
     found: dict[str, identity.DocLink] = {}
@@ -655,7 +656,7 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
     con.unregister("_map_rows")
     con.unregister("_touched")
     con.execute("DROP TABLE _own")
-    return pa.table(link_cols, schema=_LINKS_SCHEMA)
+    return pa.table(link_cols, schema=_LINKS_SCHEMA), refused
 
 
 #: ``document_links`` rows (pages without an id, linked to a trial or not).
@@ -937,14 +938,14 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
             copy = BackgroundCopy(target, tmp)
         policy = load_policy()
         scoped = copy is not None and _scoped(con, policy)
-        links = _NO_LINKS if scoped else _identity_of_all(con, stage, doc_ids, policy)
+        links, refused = (None, None) if scoped else _identity_of_all(con, stage, doc_ids, policy)
         lap("identity")
         _rank(con, policy)
         lap("rank")
         patching = _start_patch(con, copy, tmp, installed, scoped)
         if patching is None and scoped:  # the copy cannot be patched after all: every trial is merged
             scoped = False
-            links = _identity_of_all(con, stage, doc_ids, policy)
+            links, refused = _identity_of_all(con, stage, doc_ids, policy)
             _rank(con, policy)
         if patching is not None:  # only the changed trials are merged: read only the segments holding their records
             segs = con.execute("SELECT DISTINCT d.seg FROM _src JOIN docs d USING (ck)").fetchall()
@@ -959,9 +960,10 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
             con.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")
         try:
             _fill_documents(con, patched=patching is not None)
-            con.register("_links", links)
-            con.execute("INSERT INTO wh.document_links BY NAME SELECT * FROM _links")
-            con.unregister("_links")
+            if links is not None:
+                con.register("_links", links)
+                con.execute("INSERT INTO wh.document_links BY NAME SELECT * FROM _links")
+                con.unregister("_links")
             sql_fill(con, policy)
             lap("merge")
             con.execute("CHECKPOINT wh")
@@ -969,6 +971,8 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
             con.execute("DETACH wh")
         for t in ("_recs", "_tiers"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
+        if patching is not None:
+            copy.wait()  # (its flush, done by now: the checkpoint synced the file)
         lap("checkpoint")
 
         wcon = _writer(duckdb.connect(), spill)
@@ -996,7 +1000,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
     if stage.persistent:
         try:
             stage.finish([c for c in cks if c is not None], stat_change, build=(build_id, code),
-                         patched=patching is not None, scoped=scoped)
+                         patched=patching is not None, scoped=scoped, refused=refused)
         except duckdb.Error as exc:
             stage.note = f"parse cache not updated: {exc}"
     for t in ("_cur", "_map", "_changed"):
@@ -1011,9 +1015,9 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
 
 
 def _identity_of_all(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, doc_ids: list[str],
-                     policy: dict) -> pa.Table:
+                     policy: dict) -> tuple[pa.Table, int]:
     """Trial identity of every ingested record (``_map``) and what ranking reads of each (``_recs``); returns the
-    ``document_links`` rows (see :func:`_identity`)."""
+    ``document_links`` rows and the links refused (see :func:`_identity`)."""
     dates = "".join(f', "{t}"' for t in policy.get("typed_fields", {}).values())
     con.execute(f"CREATE OR REPLACE TEMP TABLE _recs AS SELECT ck, rec, trial_id, last_update_date{dates} "
                 "FROM rec_index WHERE ck IN (SELECT ck FROM _cur WHERE ingested)")
@@ -1024,36 +1028,63 @@ def _identity_of_all(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, d
 
 def _scoped(con: duckdb.DuckDBPyConnection, policy: dict) -> bool:
     """Whether trial identity is the installed build's, so that only the trials of the changed documents need
-    ranking: the documents are those of the installed build (same paths), each one that changed (entry, id or
-    verdict) tells the same trials by the same ids and linked ids as before, and no page lacks an id (such a
-    page is linked by comparing it with every trial). Then ``_changed`` holds the changed paths, ``_scope`` their
-    trials, ``_map`` those trials' map and ``_recs`` their records. Nothing is made otherwise."""
-    same = con.execute("""
+    ranking. The documents must be those of the installed build (same paths), and those that changed (entry, id
+    or verdict) must, taken together, tell the same trials and name the same other ids as before. That is enough
+    when the installed build's identity refused no link (its trials are then the connected ids, in any order);
+    otherwise, or when some page lacks an id (linked to a trial by titles and summary), each changed document
+    must tell the same trials by the same ids in the same order, and their records the same titles and summaries,
+    and no such page may have changed. Then ``_changed`` holds the changed paths, ``_scope`` their trials,
+    ``_map`` those trials' map and ``_recs`` their records. Nothing is made otherwise."""
+    same, pages, refused = con.execute("""
         SELECT (SELECT count(*) FROM built_docs) = count(*) AND count(*) = count(DISTINCT path)
-               AND count(*) = (SELECT count(*) FROM _cur)
-               AND NOT EXISTS (SELECT 1 FROM trial_map WHERE starts_with(source_trial_id, 'DOC-'))
-        FROM _cur JOIN built_docs USING (path)""").fetchone()[0]
-    if not same:
+               AND count(*) = (SELECT count(*) FROM _cur),
+               EXISTS (SELECT 1 FROM trial_map WHERE starts_with(source_trial_id, 'DOC-')),
+               (SELECT max(value) FROM meta WHERE key = 'identity_refused')
+        FROM _cur JOIN built_docs USING (path)""").fetchone()
+    if not same or refused is None:
         return False
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _changed AS
         SELECT c.path, b.ck AS old_ck, b.error IS NULL AS old_in, c.ck AS new_ck, c.ingested AS new_in
         FROM _cur c JOIN built_docs b USING (path)
         WHERE c.ck IS DISTINCT FROM b.ck OR c.doc_id IS DISTINCT FROM b.doc_id OR c.error IS DISTINCT FROM b.error""")
-    differing = con.execute("""
-        WITH sides AS (SELECT path, 'old' AS side, old_ck AS ck FROM _changed WHERE old_in
-                       UNION ALL SELECT path, 'new', new_ck FROM _changed WHERE new_in),
-        told AS (SELECT s.path, s.side, string_agg(concat_ws(chr(31), r.rec, r.trial_id), chr(30) ORDER BY r.rec) AS ids
-                 FROM sides s JOIN rec_index r USING (ck) GROUP BY s.path, s.side),
-        named AS (SELECT s.path, s.side, string_agg(concat_ws(chr(31), l.rec, l.idx, l.linked_id, l.is_alias), chr(30)
-                                                    ORDER BY l.rec, l.idx) AS ids
-                  FROM sides s JOIN link_index l USING (ck) GROUP BY s.path, s.side)
-        SELECT count(*) FROM _changed c
-        LEFT JOIN told t0 ON t0.path = c.path AND t0.side = 'old'
-        LEFT JOIN told t1 ON t1.path = c.path AND t1.side = 'new'
-        LEFT JOIN named n0 ON n0.path = c.path AND n0.side = 'old'
-        LEFT JOIN named n1 ON n1.path = c.path AND n1.side = 'new'
-        WHERE t0.ids IS DISTINCT FROM t1.ids OR n0.ids IS DISTINCT FROM n1.ids""").fetchone()[0]
+    sides = """sides AS (SELECT path, 'old' AS side, old_ck AS ck FROM _changed WHERE old_in
+                         UNION ALL SELECT path, 'new', new_ck FROM _changed WHERE new_in)"""
+    if pages or refused != "0":
+        told = "r.rec, r.trial_id, r.link_text" if pages else "r.rec, r.trial_id"
+        differing = con.execute(f"""
+            WITH {sides},
+            told AS (SELECT s.path, s.side, string_agg(concat_ws(chr(31), {told}), chr(30) ORDER BY r.rec) AS ids,
+                            bool_or(starts_with(r.trial_id, 'DOC-')) AS page
+                     FROM sides s JOIN rec_index r USING (ck) GROUP BY s.path, s.side),
+            named AS (SELECT s.path, s.side,
+                             string_agg(concat_ws(chr(31), l.rec, l.idx, l.linked_id, l.is_alias), chr(30)
+                                        ORDER BY l.rec, l.idx) AS ids
+                      FROM sides s JOIN link_index l USING (ck) GROUP BY s.path, s.side)
+            SELECT count(*) FROM _changed c
+            LEFT JOIN told t0 ON t0.path = c.path AND t0.side = 'old'
+            LEFT JOIN told t1 ON t1.path = c.path AND t1.side = 'new'
+            LEFT JOIN named n0 ON n0.path = c.path AND n0.side = 'old'
+            LEFT JOIN named n1 ON n1.path = c.path AND n1.side = 'new'
+            WHERE t0.ids IS DISTINCT FROM t1.ids OR n0.ids IS DISTINCT FROM n1.ids OR t0.page OR t1.page
+            """).fetchone()[0]
+    else:
+        differing = con.execute(f"""
+            WITH {sides},
+            told AS (SELECT DISTINCT s.side, r.trial_id FROM sides s JOIN rec_index r USING (ck)),
+            named AS (SELECT DISTINCT s.side, r.trial_id, l.linked_id, l.is_alias FROM sides s
+                      JOIN link_index l USING (ck) JOIN rec_index r ON r.ck = l.ck AND r.rec = l.rec)
+            SELECT count(*) FROM (
+                (SELECT trial_id FROM told WHERE side = 'old' EXCEPT SELECT trial_id FROM told WHERE side = 'new')
+                UNION ALL
+                (SELECT trial_id FROM told WHERE side = 'new' EXCEPT SELECT trial_id FROM told WHERE side = 'old')
+                UNION ALL
+                (SELECT trial_id FROM (SELECT trial_id, linked_id, is_alias FROM named WHERE side = 'old'
+                                       EXCEPT SELECT trial_id, linked_id, is_alias FROM named WHERE side = 'new'))
+                UNION ALL
+                (SELECT trial_id FROM (SELECT trial_id, linked_id, is_alias FROM named WHERE side = 'new'
+                                       EXCEPT SELECT trial_id, linked_id, is_alias FROM named WHERE side = 'old')))
+            """).fetchone()[0]
     if differing:
         con.execute("DROP TABLE _changed")
         return False
@@ -1083,9 +1114,6 @@ def _rank(con: duckdb.DuckDBPyConnection, policy: dict) -> None:
         con.execute(stmt)
     con.execute(SQL_SIGNATURES)
 
-
-#: The ``document_links`` rows of a build without pages lacking an id.
-_NO_LINKS = _LINKS_SCHEMA.empty_table()
 
 _DOCUMENT_ROWS = """
     SELECT c.doc_id, c.path, c.sha256, d.format, d.layout,
@@ -1119,9 +1147,9 @@ def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tm
     must still have that build id (another build may have installed its own warehouse meanwhile). Trials whose
     signature (``_sigs``) differs, appeared or disappeared are deleted from the copy and ``_src`` keeps only
     theirs, so the merge re-creates exactly them; documents are updated where they differ and page links
-    rewritten whole. Returns the number of changed trials, or None (full build): the result equals a full
-    build's rows (the order of rows may differ). ``scoped``: only the trials in ``_scope`` were ranked (see
-    :func:`_scoped`), so only their signatures are compared.
+    rewritten whole. ``scoped`` (identity unchanged, see :func:`_scoped`): only the trials in ``_scope`` were
+    ranked, so only their signatures are compared, and page links are kept. Returns the number of changed
+    trials, or None (full build): the result equals a full build's rows (the order of rows may differ).
     """
     if copy is None:
         return None
@@ -1130,7 +1158,7 @@ def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tm
         CREATE OR REPLACE TEMP TABLE _dirty AS
         SELECT coalesce(n.trial_id, o.trial_id) AS trial_id FROM _sigs n FULL JOIN {old} o USING (trial_id)
         WHERE n.sig IS DISTINCT FROM o.sig""")
-    copy.wait()
+    copy.wait_copied()  # (its flush to disk goes on meanwhile)
     con.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")
     copied = con.execute("SELECT value FROM wh.build_info WHERE key = 'build_id'").fetchall()
     if copied != [(installed,)]:
@@ -1139,7 +1167,7 @@ def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tm
         return None
     for table in (*TRIAL_TABLES, *CHILD_TABLES):
         con.execute(f'DELETE FROM wh."{table}" WHERE trial_id IN (SELECT trial_id FROM _dirty)')
-    for table in ("document_links", "build_info"):
+    for table in ("build_info",) if scoped else ("document_links", "build_info"):  # (scoped: page links as they were)
         con.execute(f'DELETE FROM wh."{table}"')
     con.execute("DELETE FROM _src WHERE trial_id NOT IN (SELECT trial_id FROM _dirty)")
     return con.execute("SELECT count(*) FROM _dirty").fetchone()[0]

@@ -42,7 +42,7 @@ from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
 
 #: Bump when the staging tables change shape: older caches are discarded.
-STAGE_VERSION = "5"
+STAGE_VERSION = "6"
 CACHE_DIR_NAME = ".mscwh-cache"
 #: DuckDB's buffer limit for the build's connections (it spills to disk beyond): memory stays flat as inputs grow.
 MEMORY_LIMIT = "1GB"
@@ -94,7 +94,14 @@ ROW_TABLES = [t for t in STAGE_COLUMNS if t != "docs"]
 #: linked ids of ``s_links`` in ``link_index``) as the segments are recorded: a build reads them from one table
 #: rather than from the files of every segment.
 INDEX_COLUMNS = ["ck", "rec", "trial_id", "last_update_date", *(n for n in TRIAL_FIELDS if n.endswith("_type"))]
-_INDEXES = {"rec_index": ("records", INDEX_COLUMNS), "link_index": ("s_links", STAGE_COLUMNS["s_links"])}
+#: index → (staging table, its columns and computed columns: name → SQL over the staging row ``x``).
+_INDEXES = {
+    # ``link_text``: a digest of what a page without an id is linked to a trial by (titles and summary)
+    "rec_index": ("records", {
+        **{c: f'x."{c}"' for c in INDEX_COLUMNS},
+        "link_text": "md5(concat_ws(chr(31), x.brief_title, x.official_title, x.brief_summary))"}),
+    "link_index": ("s_links", {c: f'x."{c}"' for c in STAGE_COLUMNS["s_links"]}),
+}
 ARROW_SCHEMAS = {t: pa.schema([(c, _types(c)[0]) for c in cols]) for t, cols in STAGE_COLUMNS.items()}
 
 
@@ -109,7 +116,7 @@ def _ddl() -> list[str]:
     out.append("CREATE TABLE IF NOT EXISTS stat (path VARCHAR, signature VARCHAR, sha256 VARCHAR)")
     out.append("CREATE TABLE IF NOT EXISTS trial_sigs (trial_id VARCHAR, sig VARCHAR)")
     for name, (table, cols) in _INDEXES.items():
-        out.append(f"CREATE TABLE IF NOT EXISTS {name} ({_columns_ddl(table, cols)})")
+        out.append(f"CREATE TABLE IF NOT EXISTS {name} ({_columns_ddl(table, list(cols))})")
     # the documents (path, entry, id, verdict) and trial map (record's trial id → trial) of the installed build
     out.append("CREATE TABLE IF NOT EXISTS built_docs (path VARCHAR, ck VARCHAR, doc_id VARCHAR, error VARCHAR)")
     out.append("CREATE TABLE IF NOT EXISTS trial_map (source_trial_id VARCHAR, trial_id VARCHAR)")
@@ -583,7 +590,7 @@ class Stage:
         for name, (table, cols) in _INDEXES.items():
             paths = [literal(self.segments / seg / f"{table}.parquet") for seg, tab, _, _ in files if tab == table]
             if paths:
-                picked = ", ".join(f'x."{c}"' for c in cols)
+                picked = ", ".join(cols.values())
                 self.con.execute(f"INSERT INTO {name} SELECT {picked} FROM read_parquet([{', '.join(paths)}], "
                                  "filename = true) x JOIN _docs d ON d.ck = x.ck "
                                  "AND d.seg = parse_filename(parse_dirpath(x.filename))")
@@ -664,12 +671,12 @@ class Stage:
         return rows.get("build_id"), rows.get("code_fingerprint")
 
     def finish(self, keep_keys: list[str], stat_change: StatChange, build: tuple[str, str] | None = None,
-               patched: bool = False, scoped: bool = False) -> None:
+               patched: bool = False, scoped: bool = False, refused: int | None = None) -> None:
         """After a successful build: drop entries the build did not use, update the file signatures and, with
         ``build`` = (build id, code fingerprint), record what a later build may patch from: the trial signatures in
         ``_sigs`` (``patched``: only those of the trials in ``_dirty`` changed since the last build), the documents
-        in ``_cur`` and the trial map in ``_map`` (``scoped``: the map is unchanged, and only the documents in
-        ``_changed`` changed)."""
+        in ``_cur``, the trial map in ``_map`` and the number of links its identity ``refused`` (``scoped``: the
+        map is unchanged, and only the documents in ``_changed`` changed)."""
         con = self.connect()
         con.execute("BEGIN")
         con.execute("DELETE FROM meta WHERE key IN ('build_id', 'code_fingerprint')")
@@ -688,9 +695,11 @@ class Stage:
         else:
             con.execute("DELETE FROM built_docs")
             con.execute("DELETE FROM trial_map")
+            con.execute("DELETE FROM meta WHERE key = 'identity_refused'")
             if build is not None:
                 con.execute("INSERT INTO built_docs SELECT path, ck, doc_id, error FROM _cur ORDER BY doc_key")
                 con.execute("INSERT INTO trial_map SELECT * FROM _map ORDER BY source_trial_id")
+                con.execute("INSERT INTO meta VALUES ('identity_refused', ?)", [str(refused)])
         if build is not None:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("build_id", build[0]), ("code_fingerprint", build[1])])
         con.execute("COMMIT")

@@ -15,12 +15,15 @@ class BackgroundCopy:
 
     The copy is done in the kernel (``os.copy_file_range`` / ``os.sendfile``), in steps of :data:`STEP` bytes,
     and flushed to disk by the thread: whoever writes the copy next would otherwise wait for that flush at its
-    first ``fsync`` (a DuckDB checkpoint; ~0.4 s for a 1.3 GB warehouse).
+    first ``fsync`` (a DuckDB checkpoint; ~0.4 s for a 1.3 GB warehouse). The copy may be written to once its bytes
+    are copied (:meth:`wait_copied`), while the thread still flushes them (0.18 s to copy the 684 MB warehouse of
+    100,000 trials, 0.3 s to flush it).
     """
 
     def __init__(self, src: Path, dst: Path) -> None:
         self.src, self.dst = src, dst
         self._stop = threading.Event()
+        self._copied = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="copy", daemon=True)
         self._thread.start()
@@ -35,14 +38,25 @@ class BackgroundCopy:
                     if sent == 0:
                         raise OSError(f"{self.src} ended early: {done} of {size} bytes")
                     done += sent
+                self._copied.set()
                 if not self._stop.is_set():
                     os.fsync(fout.fileno())
         except BaseException as exc:  # noqa: BLE001 - handed to wait()
             self._error = exc
+        finally:
+            self._copied.set()
+
+    def wait_copied(self) -> None:
+        """Block until every byte is copied (the flush to disk may still run); raises the copy's error, if any."""
+        self._copied.wait()
+        self._check()
 
     def wait(self) -> None:
-        """Block until the copy is complete; raises the copy's error, if any."""
+        """Block until the copy is complete and on disk; raises the copy's error, if any."""
         self._thread.join()
+        self._check()
+
+    def _check(self) -> None:
         if self._error is not None:
             raise self._error
         if self._stop.is_set():

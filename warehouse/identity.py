@@ -26,6 +26,7 @@ class _UnionFind:
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
         self.ids: dict[str, dict[str, set[str]]] = {}  # root -> registry -> ids
+        self.refused = 0  # unions refused: two ids of one registry (then the order of unions matters)
 
     def add(self, x: str) -> None:
         if x not in self.parent:
@@ -46,6 +47,7 @@ class _UnionFind:
         if not alias:
             for registry in set(ia) & set(ib):
                 if registry != "?" and ia[registry] != ib[registry]:
+                    self.refused += 1
                     return False
         root, other = sorted((ra, rb))
         self.parent[other] = root
@@ -70,6 +72,13 @@ def resolve_ids(own_ids: list[str], links: list[tuple[str, list[tuple[str, bool]
                 preference: list[str]) -> dict[str, str]:
     """:func:`resolve` from the records' own ids and, for the records that name other ids, (own id, [(other id,
     is alias)]). Ids that no link touches are trials of their own; only the others go through union-find."""
+    return resolve_ids_counted(own_ids, links, preference)[0]
+
+
+def resolve_ids_counted(own_ids: list[str], links: list[tuple[str, list[tuple[str, bool]]]],
+                        preference: list[str]) -> tuple[dict[str, str], int]:
+    """:func:`resolve_ids`, and how many links were refused (they would join two ids of one registry). With none,
+    the trials are the connected ids, whatever the order of the links; otherwise that order matters."""
     uf = _UnionFind()
     for tid, _ in links:
         uf.add(tid)
@@ -93,7 +102,7 @@ def resolve_ids(own_ids: list[str], links: list[tuple[str, list[tuple[str, bool]
         best = min(candidates, key=lambda i: (rank.get(registry_of(i) or "", len(rank)), i))
         for tid in ids:
             mapping[tid] = best
-    return mapping
+    return mapping, uf.refused
 
 
 def normalize_title(text: str | None) -> str:
