@@ -173,3 +173,37 @@ def test_linking_pages_equals_comparing_with_every_trial(known, pages, index_aft
 @given(st.text())
 def test_title_folding_equals_the_reference(text):
     assert normalize_title(text) == _fold_reference(text)
+
+
+# --- what identity depends on: the own ids, and each id's links at their first mention ---------------------------
+
+_IDS = ["NCT00000101", "NCT00000102", "NCT00000103", "2009-000001-01", "2009-000002-02", "ISRCTN00000001"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(records=st.lists(st.tuples(st.sampled_from(_IDS[:3]),
+                                  st.lists(st.tuples(st.sampled_from(_IDS), st.booleans()), max_size=3)),
+                        min_size=1, max_size=6),
+       repeats=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 20), st.booleans()), max_size=6))
+def test_links_met_again_change_no_trial(records, repeats):
+    """Identity is decided by the own ids and, per id, its links in the order of their first mention (the rebuild
+    that keeps identity relies on it, :mod:`warehouse.scope`): a link met again, in the same record or a later one,
+    changes no trial, whether it was followed or refused the first time."""
+    records = [(tid, [(o, a) for o, a in found if o != tid]) for tid, found in records]
+    own = sorted({tid for tid, _ in records})
+    first, first_refused = identity.resolve_ids_counted(own, [r for r in records if r[1]], [])
+    again = [(tid, list(found)) for tid, found in records]
+    for at, pick, new_record in repeats:
+        at %= len(again)
+        tid = again[at][0]
+        met = [link for t, found in again[:at + 1] for link in found if t == tid]
+        if not met:
+            continue
+        link = met[pick % len(met)]
+        if new_record:
+            again.append((tid, [link]))
+        else:
+            again[at][1].append(link)
+    second, second_refused = identity.resolve_ids_counted(own, [r for r in again if r[1]], [])
+    assert second == first
+    assert (second_refused > 0) == (first_refused > 0)

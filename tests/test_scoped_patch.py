@@ -195,23 +195,40 @@ def test_a_record_saved_twice_one_copy_edited(corpus, tmp_path, monkeypatch):
     assert_as_built_fresh(corpus, db, tmp_path)
 
 
-def test_with_a_refused_link_each_document_must_tell_its_ids_as_before(corpus, tmp_path, monkeypatch):
-    """A record names another trial's NCT id: the link is refused (one trial cannot hold two NCT ids), and the
-    order of links matters. An edit that keeps each document's ids keeps identity; a copy that becomes the
-    ingested one does not."""
-    edit(corpus / "records" / "NCT01420432.json", linked)
-    shutil.copy(corpus / "records" / "NCT01420432.json", corpus / "records" / "NCT01420432-copy.json")
+def names(*ids: str):
+    def change(record: dict) -> None:
+        record["SecondaryId"] = list(ids)
+        record["SecondaryIdType"] = ["Registry Identifier"] * len(ids)
+    return change
+
+
+def test_with_a_refused_link_the_order_of_links_must_stand(corpus, tmp_path, monkeypatch):
+    """Two records of one trial name other trials' NCT ids: the links are refused (one trial cannot hold two NCT
+    ids), and the order of links may matter. Edits that leave each id's links in their order (a newer record of
+    another trial; a copy that was a duplicate becoming the one ingested: its links were met before) keep
+    identity; an edit that puts the same links in another order does not."""
+    records = corpus / "records"
+    a, b, c = (records / f"NCT01420432-{x}.json" for x in "abc")  # (in this order, before NCT01420432.json)
+    for path, ids in ((a, ["NCT02491658"]), (b, ["NCT00081055", "NCT02491658"])):
+        shutil.copy(records / "NCT01420432.json", path)
+        edit(path, names(*ids))
+    shutil.copy(b, c)  # (a duplicate of b)
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
     try:
-        assert con.execute("SELECT value FROM meta WHERE key = 'identity_refused'").fetchone() == ("1",)
+        assert con.execute("SELECT value FROM meta WHERE key = 'identity_refused'").fetchone() != ("0",)
     finally:
         con.close()
-    edit(corpus / "records" / "NCT02513394.json", newer_v2)
+    edit(records / "NCT02513394.json", newer_v2)
     assert not rebuild_resolves_identity(corpus, db, monkeypatch)
     assert_as_built_fresh(corpus, db, tmp_path)
-    copy = corpus / "records" / "NCT01420432.json"  # (after "NCT01420432-copy.json": it was the duplicate)
-    copy.write_text(json.dumps(json.loads(copy.read_bytes())), encoding="utf-8")
+
+    b.write_text(json.dumps(json.loads(b.read_bytes())), encoding="utf-8")  # (c is ingested too: b's links)
+    assert not rebuild_resolves_identity(corpus, db, monkeypatch)
+    assert_as_built_fresh(corpus, db, tmp_path)
+
+    # links of NCT01420432 at first mention: [NCT02491658, NCT00081055] -> [NCT00081055, NCT02491658]
+    edit(a, names())
     assert rebuild_resolves_identity(corpus, db, monkeypatch)
     assert_as_built_fresh(corpus, db, tmp_path)

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 from ingest.dispatch import parse_document
 from ingest.errors import NotStreamable
 from ingest.model import ParsedDocument
-from warehouse import archives, derive, identity, parallel, parse_pool, schema, stream_parse
+from warehouse import archives, derive, identity, parallel, parse_pool, schema, scope, stream_parse
 from warehouse import cache as parse_cache
 from warehouse.discover import InputFile, discover, signature
 from warehouse.file_copy import BackgroundCopy
@@ -937,7 +937,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
         if copy is None and installed is not None:
             copy = BackgroundCopy(target, tmp)
         policy = load_policy()
-        scoped = copy is not None and _scoped(con, policy)
+        scoped = copy is not None and scope.identity_stands(con, list(policy.get("typed_fields", {}).values()))
         links, refused = (None, None) if scoped else _identity_of_all(con, stage, doc_ids, policy)
         lap("identity")
         _rank(con, policy)
@@ -1026,80 +1026,6 @@ def _identity_of_all(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, d
     return _identity(con, doc_ids, policy)
 
 
-def _scoped(con: duckdb.DuckDBPyConnection, policy: dict) -> bool:
-    """Whether trial identity is the installed build's, so that only the trials of the changed documents need
-    ranking. The documents must be those of the installed build (same paths), and those that changed (entry, id
-    or verdict) must, taken together, tell the same trials and name the same other ids as before. That is enough
-    when the installed build's identity refused no link (its trials are then the connected ids, in any order);
-    otherwise, or when some page lacks an id (linked to a trial by titles and summary), each changed document
-    must tell the same trials by the same ids in the same order, and their records the same titles and summaries,
-    and no such page may have changed. Then ``_changed`` holds the changed paths, ``_scope`` their trials,
-    ``_map`` those trials' map and ``_recs`` their records. Nothing is made otherwise."""
-    same, pages, refused = con.execute("""
-        SELECT (SELECT count(*) FROM built_docs) = count(*) AND count(*) = count(DISTINCT path)
-               AND count(*) = (SELECT count(*) FROM _cur),
-               EXISTS (SELECT 1 FROM trial_map WHERE starts_with(source_trial_id, 'DOC-')),
-               (SELECT max(value) FROM meta WHERE key = 'identity_refused')
-        FROM _cur JOIN built_docs USING (path)""").fetchone()
-    if not same or refused is None:
-        return False
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _changed AS
-        SELECT c.path, b.ck AS old_ck, b.error IS NULL AS old_in, c.ck AS new_ck, c.ingested AS new_in
-        FROM _cur c JOIN built_docs b USING (path)
-        WHERE c.ck IS DISTINCT FROM b.ck OR c.doc_id IS DISTINCT FROM b.doc_id OR c.error IS DISTINCT FROM b.error""")
-    sides = """sides AS (SELECT path, 'old' AS side, old_ck AS ck FROM _changed WHERE old_in
-                         UNION ALL SELECT path, 'new', new_ck FROM _changed WHERE new_in)"""
-    if pages or refused != "0":
-        told = "r.rec, r.trial_id, r.link_text" if pages else "r.rec, r.trial_id"
-        differing = con.execute(f"""
-            WITH {sides},
-            told AS (SELECT s.path, s.side, string_agg(concat_ws(chr(31), {told}), chr(30) ORDER BY r.rec) AS ids,
-                            bool_or(starts_with(r.trial_id, 'DOC-')) AS page
-                     FROM sides s JOIN rec_index r USING (ck) GROUP BY s.path, s.side),
-            named AS (SELECT s.path, s.side,
-                             string_agg(concat_ws(chr(31), l.rec, l.idx, l.linked_id, l.is_alias), chr(30)
-                                        ORDER BY l.rec, l.idx) AS ids
-                      FROM sides s JOIN link_index l USING (ck) GROUP BY s.path, s.side)
-            SELECT count(*) FROM _changed c
-            LEFT JOIN told t0 ON t0.path = c.path AND t0.side = 'old'
-            LEFT JOIN told t1 ON t1.path = c.path AND t1.side = 'new'
-            LEFT JOIN named n0 ON n0.path = c.path AND n0.side = 'old'
-            LEFT JOIN named n1 ON n1.path = c.path AND n1.side = 'new'
-            WHERE t0.ids IS DISTINCT FROM t1.ids OR n0.ids IS DISTINCT FROM n1.ids OR t0.page OR t1.page
-            """).fetchone()[0]
-    else:
-        differing = con.execute(f"""
-            WITH {sides},
-            told AS (SELECT DISTINCT s.side, r.trial_id FROM sides s JOIN rec_index r USING (ck)),
-            named AS (SELECT DISTINCT s.side, r.trial_id, l.linked_id, l.is_alias FROM sides s
-                      JOIN link_index l USING (ck) JOIN rec_index r ON r.ck = l.ck AND r.rec = l.rec)
-            SELECT count(*) FROM (
-                (SELECT trial_id FROM told WHERE side = 'old' EXCEPT SELECT trial_id FROM told WHERE side = 'new')
-                UNION ALL
-                (SELECT trial_id FROM told WHERE side = 'new' EXCEPT SELECT trial_id FROM told WHERE side = 'old')
-                UNION ALL
-                (SELECT trial_id FROM (SELECT trial_id, linked_id, is_alias FROM named WHERE side = 'old'
-                                       EXCEPT SELECT trial_id, linked_id, is_alias FROM named WHERE side = 'new'))
-                UNION ALL
-                (SELECT trial_id FROM (SELECT trial_id, linked_id, is_alias FROM named WHERE side = 'new'
-                                       EXCEPT SELECT trial_id, linked_id, is_alias FROM named WHERE side = 'old')))
-            """).fetchone()[0]
-    if differing:
-        con.execute("DROP TABLE _changed")
-        return False
-    dates = "".join(f', r."{t}"' for t in policy.get("typed_fields", {}).values())
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _scope AS
-        SELECT DISTINCT m.trial_id FROM _changed c JOIN rec_index r ON r.ck = c.old_ck OR r.ck = c.new_ck
-        JOIN trial_map m ON m.source_trial_id = r.trial_id""")
-    con.execute("CREATE OR REPLACE TEMP TABLE _map AS SELECT * FROM trial_map SEMI JOIN _scope USING (trial_id)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _recs AS SELECT r.ck, r.rec, r.trial_id, r.last_update_date{dates} "
-                "FROM rec_index r SEMI JOIN (SELECT ck FROM _cur WHERE ingested) USING (ck) "
-                "JOIN _map m ON m.source_trial_id = r.trial_id")
-    return True
-
-
 def _rank(con: duckdb.DuckDBPyConnection, policy: dict) -> None:
     """``_src``: the ranked records of the trials in ``_map`` (see :func:`warehouse.merge.sql_rank`); ``_sigs``
     their signatures."""
@@ -1147,9 +1073,10 @@ def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tm
     must still have that build id (another build may have installed its own warehouse meanwhile). Trials whose
     signature (``_sigs``) differs, appeared or disappeared are deleted from the copy and ``_src`` keeps only
     theirs, so the merge re-creates exactly them; documents are updated where they differ and page links
-    rewritten whole. ``scoped`` (identity unchanged, see :func:`_scoped`): only the trials in ``_scope`` were
-    ranked, so only their signatures are compared, and page links are kept. Returns the number of changed
-    trials, or None (full build): the result equals a full build's rows (the order of rows may differ).
+    rewritten whole. ``scoped`` (identity unchanged, see :func:`warehouse.scope.identity_stands`): only the
+    trials in ``_scope`` were ranked, so only their signatures are compared, and page links are kept. Returns the
+    number of changed trials, or None (full build): the result equals a full build's rows (the order of rows may
+    differ).
     """
     if copy is None:
         return None
