@@ -794,18 +794,21 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
         warm = None
     tmp = _tmp_path(target)
     spill = target.with_name(f".{target.name}.spill-{os.getpid()}")
+    _remove(tmp)
+    # a rebuild that will likely patch the installed warehouse starts copying it now (see _build)
+    early = BackgroundCopy(target, tmp) if use_cache and _written_since(stats, target) else None
     stage = parse_cache.Stage.open(parse_cache.location(target) if use_cache else None,
                                    target.with_name(f".{target.name}.staging-{os.getpid()}"))
-    _remove(tmp)
     freeing: list[threading.Thread] = []
     try:
         summary = _build(items, stats, sizes, inputs, stage, target, tmp, spill, workers, warm, quiet,
-                         doc_timeout or None, freeing)
-    except BrokenProcessPool as exc:
+                         doc_timeout or None, freeing, early)
+    except BaseException as exc:
+        if early is not None:
+            early.cancel()
         _remove(tmp)
-        raise BuildError(f"a worker process died: {exc}") from None
-    except BaseException:
-        _remove(tmp)
+        if isinstance(exc, BrokenProcessPool):
+            raise BuildError(f"a worker process died: {exc}") from None
         raise
     finally:
         _stop(warm, target)
@@ -820,6 +823,15 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     return summary
 
 
+def _written_since(stats: list[os.stat_result | None], target: Path) -> bool:
+    """Whether some input file was written or changed (its mtime or ctime) after the warehouse file was."""
+    try:
+        mark = os.stat(target).st_mtime_ns
+    except OSError:
+        return False
+    return any(st is not None and (st.st_mtime_ns > mark or st.st_ctime_ns > mark) for st in stats)
+
+
 def _stop(warm: ProcessPoolExecutor | None, target: Path) -> None:
     """Stop the started workers (those still running) and remove their notes."""
     if warm is not None:
@@ -830,7 +842,7 @@ def _stop(warm: ProcessPoolExecutor | None, target: Path) -> None:
 def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: list[int], inputs: list[str],
            stage: parse_cache.Stage, target: Path, tmp: Path, spill: Path, workers: int,
            warm: ProcessPoolExecutor | None, quiet: bool, limit: float | None,
-           freeing: list[threading.Thread]) -> BuildSummary:
+           freeing: list[threading.Thread], early: BackgroundCopy | None) -> BuildSummary:
     clock = time.perf_counter()
     phases: dict[str, float] = {}
 
@@ -865,11 +877,14 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
     installed = _installed_id(stage, target, code)
     # a patch starts from a copy of the installed warehouse, made in the background: from here when files changed
     # and are parsed in this process or by the started workers (no worker forked meanwhile, unless one dies and
-    # its documents are parsed again alone), else once the documents are known to differ
+    # its documents are parsed again alone), else once the documents are known to differ; started earlier (``early``)
+    # when some input was written after the warehouse, and kept if it is needed
     copy = None
     if installed is not None and (todo or stat_change.dropped) and (
             warm is not None or _parsed_here(len(todo), todo_bytes, workers)):
-        copy = BackgroundCopy(target, tmp)
+        copy = early or BackgroundCopy(target, tmp)
+    elif early is not None:
+        early.cancel()
     lap("plan")
 
     global _CACHED
