@@ -974,7 +974,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
                 wcon.close()
             con.execute(f"ATTACH {literal(tmp)} AS wh {_WAREHOUSE_OPTIONS}")
         try:
-            _fill_documents(con, patched=patching is not None)
+            _fill_documents(con, patched=patching is not None, scoped=scoped)
             if links is not None:
                 con.register("_links", links)
                 con.execute("INSERT INTO wh.document_links BY NAME SELECT * FROM _links")
@@ -1064,10 +1064,16 @@ _DOCUMENT_ROWS = """
     FROM _cur c LEFT JOIN docs d USING (ck)"""
 
 
-def _fill_documents(con: duckdb.DuckDBPyConnection, patched: bool) -> None:
-    """``documents`` of this build: written whole, or (``patched``) only the rows that differ from the copy."""
+def _fill_documents(con: duckdb.DuckDBPyConnection, patched: bool, scoped: bool = False) -> None:
+    """``documents`` of this build: written whole, or (``patched``) only the rows that differ from the copy (those
+    of the paths in ``_changed`` when ``scoped``: the others' entries, ids and verdicts are the copy's)."""
     if not patched:
         con.execute(f"INSERT INTO wh.documents BY NAME {_DOCUMENT_ROWS} ORDER BY c.doc_key")
+        return
+    if scoped:
+        con.execute("DELETE FROM wh.documents WHERE path IN (SELECT path FROM _changed)")
+        con.execute(f"INSERT INTO wh.documents BY NAME {_DOCUMENT_ROWS} "
+                    "WHERE c.path IN (SELECT path FROM _changed) ORDER BY c.doc_id")
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE _docs_new AS {_DOCUMENT_ROWS}")
     con.execute("CREATE OR REPLACE TEMP TABLE _docs_gone AS "

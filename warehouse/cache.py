@@ -703,13 +703,22 @@ class Stage:
         if build is not None:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("build_id", build[0]), ("code_fingerprint", build[1])])
         con.execute("COMMIT")
-        con.register("_keep", pa.table({"ck": pa.array(sorted(set(keep_keys)), pa.string())}))
+        if scoped and build is not None:  # (the entries the installed build used: only the changed ones may go)
+            gone = ("SELECT DISTINCT old_ck AS ck FROM _changed WHERE old_ck IS NOT NULL "
+                    "AND old_ck NOT IN (SELECT ck FROM _cur WHERE ck IS NOT NULL)")
+        else:
+            con.register("_keep", pa.table({"ck": pa.array(sorted(set(keep_keys)), pa.string())}))
+            gone = "SELECT ck FROM docs ANTI JOIN _keep USING (ck)"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _gone AS {gone}")
         con.execute("BEGIN")
-        con.execute("INSERT INTO dead SELECT seg, ck, n_rows FROM docs ANTI JOIN _keep USING (ck)")
-        con.execute("DELETE FROM docs WHERE ck NOT IN (SELECT ck FROM _keep)")
-        self._unindex()
+        con.execute("INSERT INTO dead SELECT seg, ck, n_rows FROM docs SEMI JOIN _gone USING (ck)")
+        con.execute("DELETE FROM docs WHERE ck IN (SELECT ck FROM _gone)")
+        for name in _INDEXES:
+            con.execute(f"DELETE FROM {name} WHERE ck IN (SELECT ck FROM _gone)")
         con.execute("COMMIT")
-        con.unregister("_keep")
+        con.execute("DROP TABLE _gone")
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("_keep")
         # a segment is rewritten once most of its rows are dead (or removed once all are)
         self.compact(s for (s,) in con.execute("""
             SELECT seg FROM (SELECT seg, sum(n_rows) AS n FROM dead GROUP BY seg) d
