@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q ingest warehouse  # (read even where PYTHONDONTWRITEBYTECODE is set)
 	touch $@
 
 $(DB): $(STAMP) $(INPUTS) $(CODE)

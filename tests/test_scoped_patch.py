@@ -232,3 +232,34 @@ def test_with_a_refused_link_the_order_of_links_must_stand(corpus, tmp_path, mon
     edit(a, names())
     assert rebuild_resolves_identity(corpus, db, monkeypatch)
     assert_as_built_fresh(corpus, db, tmp_path)
+
+
+def test_the_copy_to_patch_starts_once_and_only_when_an_input_changed(corpus, tmp_path, monkeypatch):
+    """The copy of the installed warehouse starts as soon as the files are found when one changed after the
+    warehouse was written (by its ctime: a file's own mtime, here in the future, says nothing), and is the one the
+    patch uses; an unchanged rebuild copies nothing."""
+    import os
+
+    future = corpus / "records" / "NCT02491658.json"
+    os.utime(future, (4_102_444_800, 4_102_444_800))  # (2100-01-01, set before the build)
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    copies = []
+
+    class Counted(build_module.BackgroundCopy):
+        def __init__(self, *args):
+            copies.append("copy")
+            super().__init__(*args)
+
+    opened = parse_cache.Stage.open.__func__
+    monkeypatch.setattr(build_module, "BackgroundCopy", Counted)
+    monkeypatch.setattr(parse_cache.Stage, "open",
+                        classmethod(lambda cls, *a: copies.append("cache opened") or opened(cls, *a)))
+    same = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert "the warehouse is up to date: nothing to merge" in same.notes and copies == ["cache opened"]
+    copies.clear()
+    edit(corpus / "records" / "NCT01420432.json", retitled)
+    patched = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert any(note.startswith("patched the previous warehouse") for note in patched.notes)
+    assert copies == ["copy", "cache opened"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb")] == []

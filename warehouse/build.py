@@ -824,12 +824,13 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
 
 
 def _written_since(stats: list[os.stat_result | None], target: Path) -> bool:
-    """Whether some input file was written or changed (its mtime or ctime) after the warehouse file was."""
+    """Whether some input file was written or changed after the warehouse file was (by their ctime and mtime,
+    both set by the system's clock: a file's own mtime may be anything, e.g. from an archive)."""
     try:
         mark = os.stat(target).st_mtime_ns
     except OSError:
         return False
-    return any(st is not None and (st.st_mtime_ns > mark or st.st_ctime_ns > mark) for st in stats)
+    return any(st is not None and st.st_ctime_ns > mark for st in stats)
 
 
 def _stop(warm: ProcessPoolExecutor | None, target: Path) -> None:
@@ -878,7 +879,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
     # a patch starts from a copy of the installed warehouse, made in the background: from here when files changed
     # and are parsed in this process or by the started workers (no worker forked meanwhile, unless one dies and
     # its documents are parsed again alone), else once the documents are known to differ; started earlier (``early``)
-    # when some input was written after the warehouse, and kept if it is needed
+    # when some input changed after the warehouse was written, and kept if it is needed
     copy = None
     if installed is not None and (todo or stat_change.dropped) and (
             warm is not None or _parsed_here(len(todo), todo_bytes, workers)):
