@@ -69,6 +69,11 @@ class Parser:
         return "list"
 
 
+def any_registered() -> bool:
+    """Whether any parser is registered in this process yet (none is before a parser module is imported)."""
+    return bool(_REGISTRY)
+
+
 def registered() -> dict[str, type[Parser]]:
     """Every registered parser by name (importing the built-in ones first)."""
     import ingest.formats  # noqa: F401  (registers machine formats)

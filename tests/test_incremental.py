@@ -403,3 +403,24 @@ def test_a_copy_of_another_warehouse_is_not_patched(corpus, tmp_path, monkeypatc
     again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert not any("patched" in note for note in again.notes)
     assert all_tables(db) == all_tables(_full(corpus, tmp_path))
+
+
+def test_parser_names_recorded_with_the_cache_spare_importing_them(corpus, tmp_path):
+    """An unchanged rebuild in a new process validates the cache by the parser names recorded with it (the same
+    fingerprint as naming them live) and never imports a parser."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
+    try:
+        recorded = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    assert recorded["fingerprint"] == parse_cache.fingerprint() == parse_cache.fingerprint(recorded["parsers"])
+    script = ("import sys; from warehouse.build import build; "
+              f"s = build([{str(corpus)!r}], {str(db)!r}, workers=1, quiet=True, cache=True); "
+              "print(s.notes, 'ingest.formats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['the warehouse is up to date: nothing to merge'] False"

@@ -864,8 +864,8 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
     for k, item in enumerate(items):
         sigs[k] = signature(stats[k])
         known = index.get(item.path)
-        if sigs[k] is not None and known is not None and known[0] == sigs[k]:
-            sha = known[1]
+        if sigs[k] is not None and known is not None and known.startswith(sigs[k] + " "):
+            sha = known[len(sigs[k]) + 1:]
             ck = sha if sha in keys else parse_cache.path_key(sha, item)
             if ck in keys:
                 shas[k], cks[k] = sha, ck
