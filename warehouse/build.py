@@ -824,8 +824,8 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
 
 
 def _written_since(stats: list[os.stat_result | None], target: Path) -> bool:
-    """Whether some input file was written or changed after the warehouse file was (by their ctime and mtime,
-    both set by the system's clock: a file's own mtime may be anything, e.g. from an archive)."""
+    """Whether some input file was written or changed after the warehouse file was: a file's ctime against the
+    warehouse's mtime, both set by the system's clock (a file's own mtime may be anything, e.g. from an archive)."""
     try:
         mark = os.stat(target).st_mtime_ns
     except OSError:
@@ -1019,7 +1019,7 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
                          patched=patching is not None, scoped=scoped, refused=refused)
         except duckdb.Error as exc:
             stage.note = f"parse cache not updated: {exc}"
-    for t in ("_cur", "_map", "_changed"):
+    for t in ("_cur", "_map", "_changed", "_scope"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     if patching is not None:
         summary.notes.append(f"patched the previous warehouse: {patching} trials changed")

@@ -13,6 +13,10 @@ registry (``name@version``), the ``ingest`` source code or the staging layout ch
 missing or differ from the manifest loses its entries (they are parsed again); folders of no segment (a killed
 build's) are removed; a manifest that cannot be opened is replaced by an empty cache. A lock file keeps two
 builds from sharing one cache (the second parses without it).
+
+The manifest also holds what trial identity and ranking read of every record (``rec_index``, ``link_index``,
+copied out of each segment as it is recorded) and what the installed build was made of (``built_docs``,
+``trial_map``, ``trial_sigs``): a rebuild compares with them to merge only what changed (:mod:`warehouse.scope`).
 """
 
 from __future__ import annotations
