@@ -39,3 +39,17 @@ def built_db(build_inputs, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     build([str(build_inputs)], str(db), workers=1, quiet=True)
     return db
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    """Real records: classic JSON, API v2 JSON and legacy XML of one trial (they merge), other XML, two pages that
+    show their trial's id (a folder each test may change)."""
+    root = tmp_path / "in"
+    shutil.copytree(FIXTURES / "build", root / "records")
+    for name in ("NCT00002475.xml", "NCT01065844.xml"):
+        shutil.copy(FIXTURES / "ctgov_xml" / name, root / "records")
+    (root / "pages").mkdir()
+    for name in ("001_c180e44e06a1421d.txt", "003_a088c8f5c9a0d108.txt"):
+        shutil.copy(REPO / "data/inputs/seeds" / name, root / "pages")
+    return root

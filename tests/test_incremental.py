@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from table_rows import all_tables
+from table_rows import all_tables, cache_rows
 
 from ingest.base import registered
 from ingest.dispatch import parse_document
@@ -29,26 +29,9 @@ def no_derived_steps(request, monkeypatch):
         monkeypatch.setattr(derive, "STEPS", [])
 
 
-@pytest.fixture()
-def corpus(tmp_path) -> Path:
-    """Real records: classic JSON, API v2 JSON and legacy XML of one trial (they merge), other XML, two pages."""
-    root = tmp_path / "in"
-    shutil.copytree(FIXTURES / "build", root / "records")
-    for name in ("NCT00002475.xml", "NCT01065844.xml"):
-        shutil.copy(FIXTURES / "ctgov_xml" / name, root / "records")
-    (root / "pages").mkdir()
-    for name in ("001_c180e44e06a1421d.txt", "003_a088c8f5c9a0d108.txt"):
-        shutil.copy(REPO / "data/inputs/seeds" / name, root / "pages")
-    return root
-
-
 def cache_state(db: Path) -> dict[str, list[tuple]]:
     """The cache's file signatures and trial signatures (what the next build compares against), sorted."""
-    con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("stat", "trial_sigs")}
-    finally:
-        con.close()
+    return cache_rows(db, ("stat", "trial_sigs"))
 
 
 def assert_cache_as_if_built_fresh(root: Path, db: Path, tmp_path: Path) -> None:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from table_rows import all_tables
+from table_rows import all_tables, cache_rows
 
 from warehouse import build as build_module
 from warehouse import cache as parse_cache
 from warehouse import derive
-from warehouse.build import build
+from warehouse.build import BuildSummary, build
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
@@ -28,26 +28,31 @@ def no_derived_steps(request, monkeypatch):
         monkeypatch.setattr(derive, "STEPS", [])
 
 
-@pytest.fixture()
-def corpus(tmp_path) -> Path:
-    """Real records (a trial told by an API v2 record and a legacy XML record, trials of one record) and pages
-    that show their trial's id."""
-    root = tmp_path / "in"
-    shutil.copytree(FIXTURES / "build", root / "records")
-    shutil.copy(FIXTURES / "ctgov_xml" / "NCT00002475.xml", root / "records")
-    (root / "pages").mkdir()
-    for name in ("001_c180e44e06a1421d.txt", "003_a088c8f5c9a0d108.txt"):
-        shutil.copy(REPO / "data/inputs/seeds" / name, root / "pages")
-    return root
+#: What the cache keeps for the next build to compare against.
+KEPT = ("stat", "trial_sigs", "built_docs", "trial_map", "rec_index", "link_index")
 
 
-def kept_for_next_build(db: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-                for t in ("stat", "trial_sigs", "built_docs", "trial_map", "rec_index", "link_index")}
-    finally:
-        con.close()
+def rebuild(corpus: Path, db: Path, monkeypatch) -> tuple[BuildSummary, bool]:
+    """Rebuild; its summary, and whether identity was resolved for every record."""
+    resolved = []
+    whole = build_module._identity
+    monkeypatch.setattr(build_module, "_identity", lambda *a: resolved.append(1) or whole(*a))
+    summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    monkeypatch.setattr(build_module, "_identity", whole)
+    return summary, bool(resolved)
+
+
+def rebuild_resolves_identity(corpus: Path, db: Path, monkeypatch) -> bool:
+    return rebuild(corpus, db, monkeypatch)[1]
+
+
+def assert_as_built_fresh(corpus: Path, db: Path, tmp_path: Path) -> None:
+    """Every table, and what the cache keeps for the next build, equal those of a build from scratch."""
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    shutil.rmtree(fresh.parent, ignore_errors=True)
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
+    assert all_tables(db) == all_tables(fresh)
+    assert cache_rows(db, KEPT) == cache_rows(fresh, KEPT)
 
 
 def edit(path: Path, change) -> None:
@@ -102,19 +107,10 @@ def test_edited_documents_rebuild_like_a_full_build(corpus, tmp_path, monkeypatc
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     edit(corpus / "records" / file, change)
-    resolved = []
-    whole = build_module._identity
-    monkeypatch.setattr(build_module, "_identity", lambda *a: resolved.append(1) or whole(*a))
-    patched = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    patched, resolved = rebuild(corpus, db, monkeypatch)
     assert any(note.startswith("patched the previous warehouse") for note in patched.notes)
-    assert bool(resolved) is not scoped
-
-    fresh = tmp_path / "fresh" / "w.duckdb"
-    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
-    got, want = all_tables(db), all_tables(fresh)
-    for table in want:
-        assert got[table] == want[table], table
-    assert kept_for_next_build(db) == kept_for_next_build(fresh)
+    assert resolved is not scoped
+    assert_as_built_fresh(corpus, db, tmp_path)
 
 
 def test_edits_in_a_row_each_rank_only_their_trials(corpus, tmp_path, monkeypatch):
@@ -128,10 +124,7 @@ def test_edits_in_a_row_each_rank_only_their_trials(corpus, tmp_path, monkeypatc
     edit(corpus / "records" / "NCT01420432.json", retitled)
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     monkeypatch.setattr(build_module, "_identity", whole)
-    fresh = tmp_path / "fresh" / "w.duckdb"
-    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
-    assert all_tables(db) == all_tables(fresh)
-    assert kept_for_next_build(db) == kept_for_next_build(fresh)
+    assert_as_built_fresh(corpus, db, tmp_path)
 
 
 @pytest.mark.parametrize("case", ["duplicate", "rejected", "page without an id edited", "file added",
@@ -151,36 +144,11 @@ def test_other_changes_resolve_every_trial(corpus, tmp_path, monkeypatch, case):
         page.write_text(page.read_text(encoding="utf-8").replace("Osteoarthritis (OA)", "Osteoarthritis"),
                         encoding="utf-8")
     elif case == "file added":
-        shutil.copy(FIXTURES / "ctgov_xml" / "NCT01065844.xml", records)
+        shutil.copy(FIXTURES / "ctgov_xml" / "NCT00081588.xml", records)
     else:
         (records / "NCT00081055.json").unlink()
-    resolved = []
-    whole = build_module._identity
-    monkeypatch.setattr(build_module, "_identity", lambda *a: resolved.append(1) or whole(*a))
-    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    assert resolved
-    fresh = tmp_path / "fresh" / "w.duckdb"
-    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
-    assert all_tables(db) == all_tables(fresh)
-    assert kept_for_next_build(db) == kept_for_next_build(fresh)
-
-
-def rebuild_resolves_identity(corpus: Path, db: Path, monkeypatch) -> bool:
-    """Rebuild; whether identity was resolved for every record."""
-    resolved = []
-    whole = build_module._identity
-    monkeypatch.setattr(build_module, "_identity", lambda *a: resolved.append(1) or whole(*a))
-    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    monkeypatch.setattr(build_module, "_identity", whole)
-    return bool(resolved)
-
-
-def assert_as_built_fresh(corpus: Path, db: Path, tmp_path: Path) -> None:
-    fresh = tmp_path / "fresh" / "w.duckdb"
-    shutil.rmtree(fresh.parent, ignore_errors=True)
-    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=True)
-    assert all_tables(db) == all_tables(fresh)
-    assert kept_for_next_build(db) == kept_for_next_build(fresh)
+    assert rebuild_resolves_identity(corpus, db, monkeypatch)
+    assert_as_built_fresh(corpus, db, tmp_path)
 
 
 def test_a_record_saved_twice_one_copy_edited(corpus, tmp_path, monkeypatch):

@@ -595,7 +595,8 @@ def _printable(path: str) -> str:
         return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) -> tuple[pa.Table, int]:
+def _identity(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, doc_ids: list[str],
+              policy: dict) -> tuple[pa.Table, int]:
     """Resolve trials (registry ids, aliases, linking ids; id-less pages linked by title/summary) into ``_map``;
     returns the ``document_links`` rows and the number of links refused (see
     :func:`warehouse.identity.resolve_ids_counted`). Reads the ingested records' ids from ``_recs`` and the other
@@ -621,6 +622,7 @@ def _identity(con: duckdb.DuckDBPyConnection, doc_ids: list[str], policy: dict) 
     light: dict[tuple[int, int], _Light] = {}
     found: dict[str, identity.DocLink] = {}
     if con.execute("SELECT count(*) FROM _recs WHERE starts_with(trial_id, 'DOC-')").fetchall()[0][0]:
+        stage.attach_rows(tables=["records"])  # (pages without an id are linked by their titles and summary)
         for (tid,) in con.execute("SELECT trial_id FROM _own ANTI JOIN _touched USING (trial_id)").fetchall():
             mapping[tid] = tid
         for key, rec, tid, bt, ot, bs in con.execute(
@@ -1037,9 +1039,7 @@ def _identity_of_all(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, d
     dates = "".join(f', "{t}"' for t in policy.get("typed_fields", {}).values())
     con.execute(f"CREATE OR REPLACE TEMP TABLE _recs AS SELECT ck, rec, trial_id, last_update_date{dates} "
                 "FROM rec_index WHERE ck IN (SELECT ck FROM _cur WHERE ingested)")
-    if con.execute("SELECT count(*) FROM _recs WHERE starts_with(trial_id, 'DOC-')").fetchall()[0][0]:
-        stage.attach_rows(tables=["records"])  # (pages without an id are linked by their titles and summary)
-    return _identity(con, doc_ids, policy)
+    return _identity(con, stage, doc_ids, policy)
 
 
 def _rank(con: duckdb.DuckDBPyConnection, policy: dict) -> None:

@@ -95,6 +95,8 @@ STAGE_COLUMNS: dict[str, list[str]] = {
     **{table: ["ck", "rec", "idx", *cols] for table, cols in DERIVED_COLUMNS.items()},
 }
 ROW_TABLES = [t for t in STAGE_COLUMNS if t != "docs"]
+#: The staging tables the merge reads (``s_links`` is read by trial identity through ``link_index``, below).
+MERGED_TABLES = [t for t in ROW_TABLES if t != "s_links"]
 #: What trial identity and ranking read of every record, kept in the manifest itself (``rec_index``, with the
 #: linked ids of ``s_links`` in ``link_index``) as the segments are recorded: a build reads them from one table
 #: rather than from the files of every segment.
@@ -658,7 +660,7 @@ class Stage:
             con.execute("COMMIT")
             shutil.rmtree(self.segments / seg, ignore_errors=True)
 
-    def attach_rows(self, segs: Iterable[str] | None = None, tables: Iterable[str] = ROW_TABLES) -> None:
+    def attach_rows(self, segs: Iterable[str] | None = None, tables: Iterable[str] = MERGED_TABLES) -> None:
         """Make the staging ``tables`` readable by name on this connection: temporary views over the files of
         every segment, or of ``segs`` only (an empty table where no segment has rows); the rows of dead entries
         are left out."""

@@ -456,13 +456,13 @@ def sql_fill(con, policy: dict) -> None:
 
     The records of the trials told by several (few, each read by many statements) are first copied out of the
     staging segments into temporary tables ``m_<table>``."""
-    from warehouse.cache import ROW_TABLES
+    from warehouse.cache import MERGED_TABLES
 
     for stmt in SQL_SPLIT:
         con.execute(stmt)
     several = con.execute("SELECT count(*) FROM _src").fetchall()[0][0] > 0
-    copies = [f"m_{table}" for table in ROW_TABLES] if several else []
-    for table in ROW_TABLES if several else ():
+    copies = [f"m_{table}" for table in MERGED_TABLES] if several else []
+    for table in MERGED_TABLES if several else ():
         con.execute(f'CREATE OR REPLACE TEMP TABLE "m_{table}" AS '
                     f'SELECT x.* FROM "{table}" x SEMI JOIN _src USING (ck, rec)')
     derived_multi, derived_one = sql_derived("m_", several)

@@ -52,13 +52,14 @@ _CHANGED_ENTRIES = """changed AS (SELECT 'old' AS side, old_ck AS ck FROM _chang
 
 
 def _differ(select: str) -> str:
-    """A count of the rows of ``select`` (side, ...) found on one side only."""
+    """A count of the rows of ``select`` (side, ...) found on one side only (``select`` run once)."""
     return f"""
-        SELECT count(*) FROM (SELECT * EXCLUDE (side) FROM ({select}) WHERE side = 'old'
-                              EXCEPT ALL SELECT * EXCLUDE (side) FROM ({select}) WHERE side = 'new'
+        WITH found AS MATERIALIZED ({select})
+        SELECT count(*) FROM (SELECT * EXCLUDE (side) FROM found WHERE side = 'old'
+                              EXCEPT ALL SELECT * EXCLUDE (side) FROM found WHERE side = 'new'
                               UNION ALL
-                              (SELECT * EXCLUDE (side) FROM ({select}) WHERE side = 'new'
-                               EXCEPT ALL SELECT * EXCLUDE (side) FROM ({select}) WHERE side = 'old'))"""
+                              (SELECT * EXCLUDE (side) FROM found WHERE side = 'new'
+                               EXCEPT ALL SELECT * EXCLUDE (side) FROM found WHERE side = 'old'))"""
 
 
 #: The trial ids the changed documents tell: whether each is told by some ingested record, on each side.
