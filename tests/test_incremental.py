@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -212,6 +213,45 @@ def test_document_parsed_twice_keeps_one_entry(corpus, tmp_path):
     second = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
     assert second.parsed == 0 and all_tables(db) == all_tables(fresh)
+
+
+def test_few_files_touched_or_copied_leave_no_dead_rows(corpus, tmp_path):
+    """A rebuild with few documents to parse does not read the cache's keys: a touched file is parsed again and
+    a copy of a cached document parsed; the rows of entries the cache holds already are removed at once."""
+    db = tmp_path / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    before = cache_rows(db, ("docs",))
+    (corpus / "records" / "NCT02513394.json").touch()
+    shutil.copy(corpus / "records" / "NCT00002475.xml", corpus / "copy.xml")
+    summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert (summary.parsed, summary.reused, summary.documents) == (0, 10, 10)
+    con = duckdb.connect(str(parse_cache.location(db)), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM dead").fetchone()[0] == 0
+        segs = {s for (s,) in con.execute("SELECT DISTINCT seg FROM seg_files").fetchall()}
+    finally:
+        con.close()
+    assert cache_rows(db, ("docs",)) == before
+    assert {p.name for p in parse_cache.segments_of(parse_cache.location(db)).iterdir()} == segs
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    build([str(corpus)], str(fresh), workers=1, quiet=True, cache=False)
+    assert all_tables(db) == all_tables(fresh)
+
+
+def test_file_name_that_is_not_utf8_is_cached_like_any(corpus, tmp_path):
+    """A file name with bytes that are not UTF-8 is recorded (as shown in ``documents.path``) and reused."""
+    odd = corpus / os.fsdecode(b"odd\xffname.json")
+    shutil.copy(FIXTURES / "ctgov_v2_json" / "NCT03453554_partial.json", odd)
+    db = tmp_path / "w.duckdb"
+    first = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert (first.parsed, again.parsed, again.reused) == (10, 0, 10)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT status FROM documents WHERE path LIKE '%odd\ufffdname.json'").fetchall() == [
+            ("ingested",)]
+    finally:
+        con.close()
 
 
 def test_dead_rows_are_left_out_of_the_staging_views(tmp_path):

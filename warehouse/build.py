@@ -40,7 +40,7 @@ from ingest.errors import NotStreamable
 from ingest.model import ParsedDocument
 from warehouse import archives, derive, identity, parallel, parse_pool, schema, scope, stream_parse
 from warehouse import cache as parse_cache
-from warehouse.discover import InputFile, discover, signature
+from warehouse.discover import InputFile, find, signature
 from warehouse.file_copy import BackgroundCopy
 from warehouse.merge import (
     SQL_SIGNATURES,
@@ -516,10 +516,15 @@ def _crashed(key: int, item: InputFile, why: str) -> tuple[list[tuple], None]:
 
 class _Batcher:
     """Records the manifests of the segments the workers wrote, in batches. An entry already staged (the same
-    document parsed by two workers at once) stays with its first segment; its rows in a later one are dead."""
+    document parsed by two workers at once, or one the workers did not know of) stays with its first segment; its
+    rows in a later one are dead. ``staged``: the keys of the entries already staged, or None to look the keys up
+    in the manifest when the batches are recorded (a build with few documents to parse: they are held until
+    :meth:`flush`, the manifest not being opened while workers may still be forked)."""
 
-    def __init__(self, stage: parse_cache.Stage, staged: set[str]) -> None:
-        self.stage, self.staged = stage, staged
+    def __init__(self, stage: parse_cache.Stage, staged: set[str] | None) -> None:
+        self.stage = stage
+        self.staged = staged
+        self.held: list[tuple[pa.Table, list[tuple]]] = []
         self.docs: list[pa.Table] = []
         self.files: list[tuple] = []
         self.dead: list[tuple[str, str, int]] = []
@@ -527,6 +532,9 @@ class _Batcher:
         self.parsed = 0
 
     def add(self, docs: pa.Table, files: list[tuple]) -> None:
+        if self.staged is None:
+            self.held.append((docs, files))
+            return
         keys = docs.column("ck").to_pylist()
         repeated = [k for k in keys if k in self.staged]
         if repeated:
@@ -545,9 +553,19 @@ class _Batcher:
             self.flush()
 
     def flush(self) -> None:
+        repeats: set[str] = set()
+        if self.staged is None:
+            held, self.held = self.held, []
+            self.staged = self.stage.known(k for docs, _ in held for k in docs.column("ck").to_pylist())
+            for docs, files in held:
+                self.add(docs, files)
+            self.staged = None
+            repeats = {seg for seg, _, _ in self.dead}
         if self.docs:
             self.stage.record(pa.concat_tables(self.docs), self.files, self.dead)
         self.docs, self.files, self.dead, self.entries = [], [], [], 0
+        if repeats:  # (the rows of entries known already, e.g. of touched files, are removed at once)
+            self.stage.compact(repeats)
 
 
 class _Light:
@@ -667,9 +685,10 @@ _LINKS_SCHEMA = pa.schema([("doc_id", pa.string()), ("provisional_id", pa.string
                            ("linked", pa.bool_())])
 
 
-def _without_own_files(items: list[InputFile], target: Path) -> tuple[list[InputFile], list[os.stat_result | None]]:
-    """The inputs less the warehouse itself and its write-ahead log (a warehouse inside its input folder), with
-    the status of each file (one ``stat`` per file: compared by device and inode, so links are caught too)."""
+def _without_own_files(items: list[InputFile], stats: list[os.stat_result | None],
+                       target: Path) -> tuple[list[InputFile], list[os.stat_result | None]]:
+    """The inputs, and their files' status, less the warehouse itself and its write-ahead log (a warehouse inside
+    its input folder; compared by device and inode, so links are caught too)."""
     own = set()
     for path in (target, target.with_name(target.name + ".wal")):
         try:
@@ -677,15 +696,12 @@ def _without_own_files(items: list[InputFile], target: Path) -> tuple[list[Input
         except OSError:
             continue
         own.add((st.st_dev, st.st_ino))
-    kept: list[InputFile] = []
-    stats: list[os.stat_result | None] = []
-    for item in items:
-        st = parse_cache.file_stat(item)
-        if st is not None and (st.st_dev, st.st_ino) in own:
-            continue
-        kept.append(item)
-        stats.append(st)
-    return kept, stats
+    inodes = {ino for _, ino in own}
+    keep = [k for k, st in enumerate(stats)
+            if st is None or st.st_ino not in inodes or (st.st_dev, st.st_ino) not in own]
+    if len(keep) == len(items):
+        return items, stats
+    return [items[k] for k in keep], [stats[k] for k in keep]
 
 
 def _install(tmp: Path, target: Path) -> list[threading.Thread]:
@@ -782,8 +798,8 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     warm = (parse_pool.prestart(workers, _init_worker, (os.getpid(),), _workers_path(target) / "marks")
             if workers > 1 and cache is not False else None)
     try:
-        items = discover(inputs, kept=None if cache is False else _listings_path(target))
-        items, stats = _without_own_files(items, target)
+        items, stats = _without_own_files(*find(inputs, kept=None if cache is False else _listings_path(target)),
+                                          target)
     except BaseException as exc:
         _stop(warm, target)
         if isinstance(exc, FileNotFoundError):  # (an input removed meanwhile)
@@ -856,26 +872,30 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
         clock = now
 
     con = _writer(stage.connect(), spill)
-    index, keys = stage.stat_index(), stage.keys()
     n = len(items)
+    paths = [_printable(item.path) for item in items]
     shas: list[str] = [""] * n
     cks: list[str | None] = [None] * n
     unreadable: list[str | None] = [None] * n
-    sigs: list[str | None] = [None] * n
-    todo: list[tuple[int, InputFile]] = []
-    for k, item in enumerate(items):
-        sigs[k] = signature(stats[k])
-        known = index.get(item.path)
-        if sigs[k] is not None and known is not None and known.startswith(sigs[k] + " "):
-            sha = known[len(sigs[k]) + 1:]
-            ck = sha if sha in keys else parse_cache.path_key(sha, item)
-            if ck in keys:
+    found, gone = stage.unchanged_files(paths, stats)
+    by_path: dict[int, tuple[str, str]] = {}  # (unchanged files whose entry, if any, is keyed by their path too)
+    for k, sha, cached in found:
+        if cached:
+            shas[k], cks[k] = sha, sha
+        else:
+            by_path[k] = (sha, parse_cache.path_key(sha, items[k]))
+    if by_path:
+        known = stage.known(ck for _, ck in by_path.values())
+        for k, (sha, ck) in by_path.items():
+            if ck in known:
                 shas[k], cks[k] = sha, ck
-                continue
-        todo.append((k, item))
-    stat_change = parse_cache.StatChange(dropped=set(index).difference(item.path for item in items))
-    del index, stats
+    todo = [(k, item) for k, item in enumerate(items) if cks[k] is None]
+    stat_change = parse_cache.StatChange(dropped=gone)
+    del found, by_path
     todo_bytes = sum(sizes[k] for k, _ in todo)
+    # with few documents to parse, the cache's keys are not read: the documents are parsed, and any whose entry
+    # exists (a file touched, or copied) recorded as dead rows (see _Batcher)
+    keys = None if _small(len(todo), todo_bytes) else stage.keys()
     code = parse_cache.code_fingerprint()
     installed = _installed_id(stage, target, code)
     # a patch starts from a copy of the installed warehouse, made in the background: from here when files changed
@@ -893,13 +913,13 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
     global _CACHED
     try:
         stage.close()  # no open database across fork()
-        _CACHED = frozenset(keys)
+        _CACHED = frozenset(keys or ())
         cached_file = None
         if warm is not None and todo and keys:  # (these workers were forked before the keys were known)
             cached_file = _workers_path(target) / "cached"
             cached_file.parent.mkdir(parents=True, exist_ok=True)
             cached_file.write_text("\n".join(keys), encoding="utf-8")
-        batcher = _Batcher(stage, set(keys))
+        batcher = _Batcher(stage, keys)
         del keys
         show = not quiet and sys.stderr.isatty() and len(todo) > 200
         bar = None
@@ -929,7 +949,6 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
         failed = dict(con.execute("SELECT ck, error FROM docs WHERE error IS NOT NULL").fetchall())
         errors = [unreadable[k] if cks[k] is None else failed.get(cks[k]) for k in range(n)]
         del failed
-        paths = [_printable(item.path) for item in items]
         doc_ids, errors = _assign_ids(paths, shas, errors)
         con.register("_cur_rows", pa.table({
             "doc_key": pa.array(range(n), pa.int32()), "path": pa.array(paths, pa.string()),
@@ -939,8 +958,9 @@ def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: li
         con.execute("CREATE OR REPLACE TEMP TABLE _cur AS SELECT * FROM _cur_rows")
         con.unregister("_cur_rows")
         build_id = _build_id(code, paths, cks, doc_ids, errors)
-        stat_change.dropped.update(item.path for _, item in todo)
-        stat_change.added = [(item.path, sigs[k], shas[k]) for k, item in todo if sigs[k] and cks[k] is not None]
+        stat_change.dropped.update(paths[k] for k, _ in todo)
+        stat_change.added = [(paths[k], signature(stats[k]), shas[k]) for k, _ in todo
+                             if stats[k] is not None and cks[k] is not None]
         current = _installed_summary(target) if installed == build_id else None
         if current is not None:  # the installed warehouse was built from exactly these documents by this code
             stage.finish_stat(stat_change)

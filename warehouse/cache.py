@@ -213,14 +213,6 @@ class StatChange:
     added: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def file_stat(item: InputFile) -> os.stat_result | None:
-    """The status of the file holding ``item`` (None when it cannot be read)."""
-    try:
-        return os.stat(item.archive or item.path)
-    except OSError:
-        return None
-
-
 def is_path_bound(doc: ParsedDocument) -> bool:
     """Machine-format results depend on the bytes only; pages and rejections may depend on the path too."""
     return not doc.format or doc.format == "page"
@@ -526,9 +518,10 @@ class Stage:
         con = self.con
         files = con.execute("SELECT seg, tab, bytes FROM seg_files").fetchall()
         bad = set()
-        for seg, table, size in files:
+        base = os.fspath(self.segments)
+        for seg, table, size in files:  # (plain strings: a Path per file took ~0.1 s of 8,800 files)
             try:
-                if (self.segments / seg / f"{table}.parquet").stat().st_size != size:
+                if os.stat(f"{base}/{seg}/{table}.parquet").st_size != size:
                     bad.add(seg)
             except OSError:
                 bad.add(seg)
@@ -588,10 +581,36 @@ class Stage:
     def keys(self) -> set[str]:
         return {ck for (ck,) in self.con.execute("SELECT ck FROM docs").fetchall()}
 
-    def stat_index(self) -> dict[str, str]:
-        """path → "<signature> <sha256>" of every file read by earlier builds (one string a file: half the time
-        of building pairs for 100,000 files)."""
-        return dict(self.con.execute("SELECT path, signature || ' ' || sha256 FROM stat").fetchall())
+    def known(self, candidates: Iterable[str]) -> set[str]:
+        """Those of ``candidates`` that are the keys of entries."""
+        wanted = sorted(set(candidates))
+        if not wanted:
+            return set()
+        return {ck for (ck,) in self.connect().execute("SELECT ck FROM docs WHERE ck IN (SELECT unnest(?))",
+                                                       [wanted]).fetchall()}
+
+    def unchanged_files(self, paths: list[str], stats: list[os.stat_result | None]
+                        ) -> tuple[list[tuple[int, str, bool]], set[str]]:
+        """The files found as earlier builds recorded them (the same path and
+        :func:`~warehouse.discover.signature`), as (index in ``paths``, sha256, whether an entry is keyed by that
+        sha256); and the recorded paths not in ``paths``.
+
+        Compared in SQL: a dict of 100,000 recorded files and a signature string per file took ~0.3 s in Python."""
+        con = self.connect()
+        con.register("_files", pa.table({
+            "k": pa.array(range(len(paths)), pa.int32()), "path": pa.array(paths, pa.string()),
+            "size": pa.array([None if st is None else st.st_size for st in stats], pa.int64()),
+            "mtime": pa.array([None if st is None else st.st_mtime_ns for st in stats], pa.int64()),
+            "ctime": pa.array([None if st is None else st.st_ctime_ns for st in stats], pa.int64()),
+            "ino": pa.array([None if st is None else st.st_ino for st in stats], pa.uint64())}))
+        try:
+            found = con.execute(f"""
+                SELECT f.k, s.sha256, s.sha256 IN (SELECT ck FROM docs)
+                FROM _files f JOIN stat s ON s.path = f.path AND s.signature = {_SIGNATURE_SQL}""").fetchall()
+            gone = {p for (p,) in con.execute("SELECT path FROM stat ANTI JOIN _files USING (path)").fetchall()}
+        finally:
+            con.unregister("_files")
+        return found, gone
 
     def record(self, docs: pa.Table, files: list[tuple[str, str, int, int]],
                dead: list[tuple[str, str, int]] = ()) -> None:
@@ -773,6 +792,10 @@ class Stage:
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
 
+
+#: :func:`warehouse.discover.signature` of the columns of ``_files`` (see :meth:`Stage.unchanged_files`).
+_SIGNATURE_SQL = ("CAST(f.size AS VARCHAR) || ':' || CAST(f.mtime AS VARCHAR) || ':' || CAST(f.ctime AS VARCHAR) "
+                  "|| ':' || CAST(f.ino AS VARCHAR)")
 
 _SEG_FILES = pa.schema([("seg", pa.string()), ("tab", pa.string()), ("bytes", pa.int64()), ("n_rows", pa.int64())])
 _DEAD = pa.schema([("seg", pa.string()), ("ck", pa.string()), ("n_rows", pa.int64())])
