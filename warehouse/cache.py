@@ -728,25 +728,15 @@ class Stage:
         con = self.connect()
         con.execute("BEGIN")
         con.execute("DELETE FROM meta WHERE key IN ('build_id', 'code_fingerprint')")
-        if patched and build is not None:
-            con.execute("DELETE FROM trial_sigs WHERE trial_id IN (SELECT trial_id FROM _dirty)")
-            con.execute("INSERT INTO trial_sigs SELECT trial_id, sig FROM _sigs "
-                        "WHERE trial_id IN (SELECT trial_id FROM _dirty) ORDER BY trial_id")
-        else:
-            con.execute("DELETE FROM trial_sigs")
-            if build is not None:
-                con.execute("INSERT INTO trial_sigs SELECT trial_id, sig FROM _sigs ORDER BY trial_id")
-        if scoped and build is not None:
-            con.execute("DELETE FROM built_docs WHERE path IN (SELECT path FROM _changed)")
-            con.execute("INSERT INTO built_docs SELECT path, ck, doc_id, error FROM _cur "
-                        "WHERE path IN (SELECT path FROM _changed) ORDER BY path")
-        else:
-            con.execute("DELETE FROM built_docs")
-            con.execute("DELETE FROM trial_map")
+        built = build is not None
+        _replace(con, "trial_sigs", "SELECT trial_id, sig FROM _sigs" if built else None, "trial_id",
+                 "trial_id", "_dirty" if patched and built else None)
+        _replace(con, "built_docs", "SELECT path, ck, doc_id, error FROM _cur" if built else None, "doc_key",
+                 "path", "_changed" if scoped and built else None)
+        if not (scoped and built):
+            _replace(con, "trial_map", "SELECT * FROM _map" if built else None, "source_trial_id")
             con.execute("DELETE FROM meta WHERE key = 'identity_refused'")
-            if build is not None:
-                con.execute("INSERT INTO built_docs SELECT path, ck, doc_id, error FROM _cur ORDER BY doc_key")
-                con.execute("INSERT INTO trial_map SELECT * FROM _map ORDER BY source_trial_id")
+            if built:
                 con.execute("INSERT INTO meta VALUES ('identity_refused', ?)", [str(refused)])
         if build is not None:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("build_id", build[0]), ("code_fingerprint", build[1])])
@@ -796,6 +786,16 @@ class Stage:
 #: :func:`warehouse.discover.signature` of the columns of ``_files`` (see :meth:`Stage.unchanged_files`).
 _SIGNATURE_SQL = ("CAST(f.size AS VARCHAR) || ':' || CAST(f.mtime AS VARCHAR) || ':' || CAST(f.ctime AS VARCHAR) "
                   "|| ':' || CAST(f.ino AS VARCHAR)")
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: str | None, order: str, key: str | None = None,
+             changed: str | None = None) -> None:
+    """Put the rows of the query ``rows`` (none: no rows) in place of those of ``table``, in ``order``; with
+    ``changed`` (a table with a ``key`` column), only the rows whose ``key`` is in it."""
+    where = f" WHERE {key} IN (SELECT {key} FROM {changed})" if changed else ""
+    con.execute(f"DELETE FROM {table}{where}")
+    if rows is not None:
+        con.execute(f"INSERT INTO {table} {rows}{where} ORDER BY {order}")
+
 
 _SEG_FILES = pa.schema([("seg", pa.string()), ("tab", pa.string()), ("bytes", pa.int64()), ("n_rows", pa.int64())])
 _DEAD = pa.schema([("seg", pa.string()), ("ck", pa.string()), ("n_rows", pa.int64())])
