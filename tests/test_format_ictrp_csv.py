@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ingest.dispatch import detect, parse_document
 from ingest.errors import ParseError
 from ingest.formats.ctgov_csv import CtgovCsvParser
-from ingest.formats.ictrp_csv import IctrpCsvParser, _starts_row, fold, rows
+from ingest.formats.ictrp_csv import IctrpCsvParser, _starts_row, _typed_ok, fold, rows
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ictrp_csv" / "IctrpResults_2009.csv"
 CTGOV_CSV = Path(__file__).parent / "fixtures" / "ctgov_csv"
@@ -135,16 +135,36 @@ def test_line_breaks_inside_values_are_joined_back(picks):
     for row_at, col, cut in picks:
         cells = _SIMPLE[row_at].split(",")
         value = cells[col]
-        if not value[cut:].strip() or cut >= len(value) or _starts_row([value[cut:]]):
-            # (a value whose second line is one id-like word cannot be told from a new row, nor one of blanks only
-            # from a blank line between rows)
-            cut = 0
+        if not value[cut:].strip() or cut >= len(value):
+            cut = 0  # (a value whose second line is blanks only cannot be told from a blank line between rows)
         if cut:
             cells[col] = value[:cut] + "\r\n" + value[cut:]
         lines.append(",".join(cells))
         expected.append([*cells[:col], value[:cut] + "\n" + value[cut:] if cut else value, *cells[col + 1:13]])
     header, found = rows("\r\n".join(lines) + "\r\n")
     assert [fold(h) for h in header][0] == "trialid"
+    assert found == expected
+
+
+_FREE_TEXT = [col for col, name in enumerate(_HEADER.split(",")) if col > 1 and _typed_ok(fold(name), "x") is None]
+_ID_WORDS = st.from_regex(r"[A-Z]{2,6}(-[A-Z0-9]{1,4})?[0-9]{1,5}[.]?", fullmatch=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picks=st.lists(st.tuples(st.integers(0, len(_SIMPLE) - 1), st.sampled_from(_FREE_TEXT), _ID_WORDS),
+                      min_size=1, max_size=6))
+def test_a_line_that_is_one_id_like_word_inside_a_value_is_joined_back(picks):
+    """A free-text value whose last line is one id-like word (an acronym on a line of its own: ``INTERFANT-06``)
+    is joined back to its row rather than read as a registration of its own."""
+    expected = []
+    lines = [_HEADER]
+    for row_at, col, word in picks:
+        cells = _SIMPLE[row_at].split(",")
+        assert _starts_row([word])
+        expected.append([*cells[:col], f"{cells[col]}\n{word}", *cells[col + 1:13]])
+        cells[col] = f"{cells[col]}\r\n{word}"
+        lines.append(",".join(cells))
+    header, found = rows("\r\n".join(lines) + "\r\n")
     assert found == expected
 
 

@@ -9,7 +9,9 @@ placeholders such as "N/A" read as unknown). Values are HTML-escaped (``&quot;``
 
 The export does not quote its values. A value holding a line break (an acronym followed by a note, a design on
 two lines) spills over several lines: a line whose first value is not an id-like word continues the row before
-it and is joined to it at the break. A value holding a comma splits in two: the row has more values than the
+it and is joined to it at the break, and so does one whose first value is an id-like word (an acronym such as
+``INTERFANT-06`` on a line of its own) when the row before it is short of values and the line's values read as
+that row's rest (:func:`_continues`). A value holding a comma splits in two: the row has more values than the
 header, and the run that best fits is joined back (:func:`_fit`).
 """
 
@@ -136,21 +138,53 @@ def _fit(header: list[str], cells: list[str]) -> list[str]:
     return best
 
 
-def joined(lines: Iterable[list[str]]) -> Iterator[list[str]]:
-    """The rows of the export from its lines after the header: a line that does not start a registration
-    (:func:`_starts_row`) continues the row before it, joined at the break (with the blank lines between them:
-    a value's empty line); other blank lines are left out.
+def _typed_score(keys: list[str], cells: list[str], start: int) -> int:
+    """How well ``cells`` read as the values of the columns ``keys[start:]``: +1 for a typed value that reads as
+    its column's (a date as a date, the URL as a URL…), -1 for one that does not; free text and empty values 0."""
+    score = 0
+    for key, value in zip(keys[start:], cells, strict=False):
+        if value.strip() and (ok := _typed_ok(key, value)) is not None:
+            score += 1 if ok else -1
+    return score
 
-    >>> list(joined([["NTR55", "A"], [], ["B", "x"], [], ["NTR58", "C"]]))
-    [['NTR55', 'A\\n\\nB', 'x'], ['NTR58', 'C']]
+
+def _continues(keys: list[str], row: list[str], cells: list[str]) -> bool:
+    """Whether the line ``cells`` continues ``row`` (the row before it, as joined so far) rather than starting a
+    registration. A line whose first value is text continues it. One whose first value is an id-like word starts
+    a registration, unless the row before it is short of values (one of them holds a line break, its last one
+    included: the export ends a row with a comma) and the line reads better as the rest of that row: its typed
+    values read better on the columns that follow (:func:`_typed_score`), or, as well, the two make up exactly one
+    row's values or the line has fewer values than a registration's first line ever has (id, status, title)."""
+    if not _starts_row(cells):
+        return True
+    if len(row) > len(keys):
+        return False
+    at = len(row) - 1
+    as_rest = _typed_score(keys, [row[-1] + "\n" + cells[0], *cells[1:]], at)
+    as_new = _typed_score(keys, row[-1:], at) + _typed_score(keys, cells[1:], 1)  # (the id word reads as both)
+    if as_rest != as_new:
+        return as_rest > as_new
+    return len(cells) < 3 or len(row) + len(cells) - 1 in (len(keys), len(keys) + 1)
+
+
+def joined(lines: Iterable[list[str]], header: list[str]) -> Iterator[list[str]]:
+    """The rows of the export from its lines after the ``header``: a line that continues the row before it
+    (:func:`_continues`) is joined to it at the break (with the blank lines between them: a value's empty line);
+    other blank lines are left out.
+
+    >>> list(joined([["NTR55", "A"], [], ["B", "x"], [], ["NTR58", "C", "D"]], ["TrialID", "Title", "Acronym"]))
+    [['NTR55', 'A\\n\\nB', 'x'], ['NTR58', 'C', 'D']]
+    >>> list(joined([["NTR55", "Recruiting", "A"], ["ABC2", "http://x"]], ["TrialID", "Status", "Title", "URL"]))
+    [['NTR55', 'Recruiting', 'A\\nABC2', 'http://x']]
     """
+    keys = [fold(h) for h in header]
     row: list[str] | None = None
     blanks = 0
     for cells in lines:
         if not any(c.strip() for c in cells):
             blanks += 1
             continue
-        if row is not None and not _starts_row(cells):
+        if row is not None and _continues(keys, row, cells):
             row[-1] += "\n" * (blanks + 1) + cells[0]
             row.extend(cells[1:])
         else:
@@ -168,7 +202,7 @@ def rows(text: str) -> tuple[list[str], list[list[str]]]:
     lines = _csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         header = next(lines, [])
-        return header, [_fit(header, cells) for cells in joined(lines)]
+        return header, [_fit(header, cells) for cells in joined(lines, header)]
     except csv.Error as exc:
         raise ParseError(f"malformed CSV at line {lines.line_num}: {exc}") from None
 
@@ -238,7 +272,7 @@ class IctrpCsvParser(Parser):
                 if not is_portal_header(header):
                     raise ParseError("ICTRP portal CSV: the first line is not its header (TrialID, …)")
                 plan = columns(header)
-                for cells in joined(reader):
+                for cells in joined(reader, header):
                     record = row_to_record(plan, _fit(header, cells))
                     if record is not None:
                         yield record, ",".join(cells)
