@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -201,16 +203,46 @@ def _die_on_second(chunk):
     return [x * 2 for x in chunk]
 
 
+_ONCE: Path | None = None  # (set before the workers are forked: they inherit it)
+
+
+def _die_once_on_second(chunk):
+    if 7 in chunk and not _ONCE.exists():
+        _ONCE.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return [x * 2 for x in chunk]
+
+
 @pytest.mark.timeout(60)
-def test_a_derive_worker_that_dies_raises_instead_of_waiting_forever():
+def test_a_derive_worker_that_dies_has_its_chunks_done_again_and_raises_when_that_dies_too():
     from concurrent.futures.process import BrokenProcessPool
 
     from warehouse.parallel import map_chunks
 
     assert [y for part in map_chunks(_die_on_second, list(range(8, 20)), workers=2, min_items=1) for y in part] == [
         x * 2 for x in range(8, 20)]
-    with pytest.raises(BrokenProcessPool):
+    with pytest.raises(BrokenProcessPool):  # (the new pool's worker dies on the same chunk: not tried again)
         map_chunks(_die_on_second, list(range(20)), workers=2, min_items=1)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("started", [False, True])
+def test_a_derive_worker_killed_once_loses_nothing(tmp_path, monkeypatch, started):
+    """A worker killed while deriving (the out-of-memory killer, a user's kill): the chunks its pool had not
+    finished are done again by a new pool, and every result comes back in order."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from warehouse import parallel
+
+    monkeypatch.setattr(sys.modules[__name__], "_ONCE", tmp_path / "killed")
+    if started:
+        executor = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+        with executor, parallel.running_workers(executor):
+            parts = parallel.map_chunks(_die_once_on_second, list(range(40)))
+    else:
+        parts = parallel.map_chunks(_die_once_on_second, list(range(40)), workers=2, min_items=1)
+    assert (tmp_path / "killed").exists()
+    assert [y for part in parts for y in part] == [x * 2 for x in range(40)]
 
 
 def _double(chunk):

@@ -53,24 +53,58 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers:
     """``[func(chunk) for chunk in chunks(items)]``, computed by worker processes when there are many items.
 
     ``func`` must be a module-level function (it is sent to the workers by name). Results come back in the
-    order of the chunks, so concatenating them keeps the order of ``items``. A worker that dies raises
-    :class:`~concurrent.futures.process.BrokenProcessPool` (the build stops cleanly instead of waiting forever).
-    Within :func:`running_workers`, the chunks go to those workers whatever their number.
+    order of the chunks, so concatenating them keeps the order of ``items``. Within :func:`running_workers`, the
+    chunks go to those workers whatever their number.
+
+    A worker that dies (killed, or out of memory) breaks its pool: the chunks not yet done are computed again by a
+    new pool. When a worker of that pool dies too, :class:`~concurrent.futures.process.BrokenProcessPool` is
+    raised (the build stops cleanly instead of waiting forever, or failing the same way again and again).
     """
+    results: dict[int, R] = {}
     if _RUNNING is not None and items and FORK_AVAILABLE:
         size = -(-len(items) // ((os.cpu_count() or 1) * 4))
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
         try:
-            futures = [_RUNNING.submit(func, items[i:i + size]) for i in range(0, len(items), size)]
+            futures = [_RUNNING.submit(func, chunk) for chunk in chunks]
         except (BrokenProcessPool, RuntimeError):  # (shut down or broken before this work: done as without it)
             pass
         else:
-            return [future.result() for future in futures]
+            if _collect(futures, results):
+                return [results[k] for k in range(len(chunks))]
+            return _in_new_pool(func, chunks, results, workers or os.cpu_count() or 1)
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < min_items or not FORK_AVAILABLE:
         return [func(items)]
-    n_chunks = workers * 4
-    size = -(-len(items) // n_chunks)
+    size = -(-len(items) // (workers * 4))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_init_worker,
-                             initargs=(os.getpid(),)) as pool:
-        return list(pool.map(func, chunks))
+    with _pool(workers) as pool:
+        if _collect([pool.submit(func, chunk) for chunk in chunks], results):
+            return [results[k] for k in range(len(chunks))]
+    return _in_new_pool(func, chunks, results, workers)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_init_worker,
+                               initargs=(os.getpid(),))
+
+
+def _collect(futures: list, results: dict[int, R]) -> bool:
+    """The results of ``futures`` into ``results`` by position; False when their pool broke (those done kept)."""
+    broken = False
+    for k, future in enumerate(futures):
+        try:
+            results[k] = future.result()
+        except BrokenProcessPool:
+            broken = True
+    return not broken
+
+
+def _in_new_pool(func: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], results: dict[int, R],
+                 workers: int) -> list[R]:
+    """The chunks a broken pool left undone, computed by a new pool (BrokenProcessPool when it breaks too)."""
+    left = [k for k in range(len(chunks)) if k not in results]
+    with _pool(max(1, min(workers, len(left)))) as pool:
+        futures = [pool.submit(func, chunks[k]) for k in left]
+        for k, future in zip(left, futures, strict=True):
+            results[k] = future.result()
+    return [results[k] for k in range(len(chunks))]
