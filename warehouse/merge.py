@@ -1,7 +1,8 @@
 """One trial, many documents: rank each trial's documents and merge field by field (``data/policy/merge.yaml``).
 
 * each ``trials`` field takes the value of the best document that states it, ranked by the policy's
-  ``precedence`` (source tier, actual over estimated, newer last update, path); a silent document never wins;
+  ``precedence`` (source tier, actual over estimated, newer last update, then the document id: a hash of its
+  bytes, so that neither file names nor reading order decide a tie); a silent document never wins;
 * a typed field's ACTUAL/ESTIMATED type comes from the document whose value won;
 * child sections (arms, interventions, outcomes, criteria, sites, …) come whole from the best-ranked document
   that has the section, never as a union of near-duplicates; identifiers are the union of all documents;
@@ -58,12 +59,24 @@ def load_policy(path: Path = POLICY_PATH) -> dict:
         return yaml.safe_load(fh)
 
 
+#: The precedence when the policy names none; ``document`` orders tied documents by their id (a hash of their
+#: bytes), ``path`` (also accepted) by their path: renaming files could then change a tie's winner.
+DEFAULT_PRECEDENCE = ["tier", "actual", "newer", "document"]
+#: The reason given when a tie-break rule decides.
+TIES = {"document": "tie: first by document id", "path": "tie: first by path"}
+
+
+def _last_tie(precedence: list[str]) -> str:
+    """The reason when every rule ties (records of one document): that of the policy's last tie-break."""
+    return next((TIES[rule] for rule in reversed(precedence) if rule in TIES), "tie: first by record order")
+
+
 class Ranker:
     """Orders the documents of a trial per field, and says why the first one won."""
 
     def __init__(self, policy: dict) -> None:
         self.tiers = policy.get("source_tiers", {})
-        self.precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
+        self.precedence = policy.get("precedence", DEFAULT_PRECEDENCE)
         self.typed = policy.get("typed_fields", {})
         self.type_of = {v: k for k, v in self.typed.items()}
 
@@ -80,7 +93,7 @@ class Ranker:
         type_field = self.typed.get(name) if name else None
         estimated = type_field is not None and getattr(source.record, type_field) != "ACTUAL"
         return {"tier": self.tier(source), "actual": estimated, "newer": -updated.toordinal(),
-                "path": (source.path, source.doc_id)}
+                "document": source.doc_id, "path": (source.path, source.doc_id)}
 
     def key(self, source: Source, name: str | None = None) -> tuple:
         crit = self._criteria(source, name)
@@ -97,8 +110,8 @@ class Ranker:
                 if rule == "newer":
                     return (f"newer last update ({best.record.last_update_date} over "
                             f"{runner_up.record.last_update_date or 'none'})")
-                return "tie: first by path"
-        return "tie: first by path"
+                return TIES[rule]
+        return _last_tie(self.precedence)
 
 
 def merge(groups: dict[str, list[Source]], policy: dict) -> list[MergedTrial]:
@@ -160,6 +173,8 @@ def _order(precedence: list[str], est: str | None, prefix: str = "") -> str:
             parts.append(f"{prefix}{est}" if est else "false")
         elif rule == "newer":
             parts.append(f"coalesce({prefix}lud, {_DATE_MIN}) DESC")
+        elif rule == "document":
+            parts.append(f"{prefix}doc_id")
         elif rule == "path":
             parts.append(f"{prefix}path, {prefix}doc_id")
         else:
@@ -194,10 +209,12 @@ def _reason(precedence: list[str], b: str = "w.b", u: str = "u.u", n: str = "w.n
             whens.append(f"WHEN coalesce({b}.lud, {_DATE_MIN}) <> coalesce({u}.lud, {_DATE_MIN}) "
                          f"THEN 'newer last update (' || coalesce(CAST({b}.lud AS VARCHAR), 'None') || ' over ' "
                          f"|| coalesce(CAST({u}.lud AS VARCHAR), 'none') || ')'")
+        elif rule == "document":
+            whens.append(f"WHEN {b}.doc_id <> {u}.doc_id THEN '{TIES[rule]}'")
         elif rule == "path":
-            whens.append(f"WHEN {b}.path <> {u}.path OR {b}.doc_id <> {u}.doc_id THEN 'tie: first by path'")
+            whens.append(f"WHEN {b}.path <> {u}.path OR {b}.doc_id <> {u}.doc_id THEN '{TIES[rule]}'")
     return (f"CASE WHEN {u} IS NULL THEN (CASE WHEN {n} > 1 THEN 'all stating documents agree' "
-            "ELSE 'only document stating it' END) " + " ".join(whens) + " ELSE 'tie: first by path' END")
+            "ELSE 'only document stating it' END) " + " ".join(whens) + f" ELSE '{_last_tie(precedence)}' END")
 
 
 def sql_rank(policy: dict, records: str) -> list[str]:
@@ -205,7 +222,7 @@ def sql_rank(policy: dict, records: str) -> list[str]:
     typed fields), exactly the order of :meth:`Ranker.key` (ties: document order, then record order); the
     records' trial ids, update dates and date types are read from the table ``records``. ``_multi`` lists the
     trials told by several records: only theirs are ranked (a trial's one record is first in everything)."""
-    precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
+    precedence = policy.get("precedence", DEFAULT_PRECEDENCE)
     typed = policy.get("typed_fields", {})
     est = ", ".join(f'x."{tf}" IS DISTINCT FROM \'ACTUAL\' AS "est_{f}"' for f, tf in typed.items())
     ranks = ", ".join(f'row_number() OVER (PARTITION BY trial_id ORDER BY {_order(precedence, f"est_{f}")}, r) '
@@ -250,7 +267,7 @@ def sql_trials(policy: dict, rows: str = "") -> str:
 
 def sql_field_sources(policy: dict, rows: str = "") -> list[str]:
     """``field_sources``: one statement per field into ``_fs`` (small plans), then one ordered insert."""
-    precedence = policy.get("precedence", ["tier", "actual", "newer", "path"])
+    precedence = policy.get("precedence", DEFAULT_PRECEDENCE)
     typed = policy.get("typed_fields", {})
     type_of = {v: k for k, v in typed.items()}
     out = ["CREATE OR REPLACE TEMP TABLE _fs (trial_id VARCHAR, r BIGINT, fidx INTEGER, field VARCHAR, "
