@@ -245,6 +245,34 @@ def test_renamed_and_reordered_inputs_give_identical_trial_data(tmp_path, monkey
     assert query(a, keep) == query(b, keep)
 
 
+def test_documents_that_tie_are_ranked_by_their_content_not_their_names(tmp_path, monkeypatch):
+    """Two records of one trial from the same source tier with the same last update, stating different titles:
+    the tie goes to the lower document id (a hash of the bytes), so swapping the files' names changes nothing."""
+    monkeypatch.setattr(derive, "STEPS", [])
+    record = json.loads(CLASSIC.read_bytes())
+    retitled = dict(record, BriefTitle=["Mesenchymal stem cells for ankylosing spondylitis (retitled copy)"])
+    texts = [json.dumps(record, indent=1), json.dumps(retitled, indent=1)]
+    dbs = []
+    for run, order in enumerate((texts, texts[::-1])):
+        root = tmp_path / f"in{run}"
+        root.mkdir()
+        for name, text in zip(("a.json", "b.json"), order, strict=True):
+            (root / name).write_text(text, encoding="utf-8")
+        dbs.append(tmp_path / f"w{run}.duckdb")
+        build([str(root)], str(dbs[-1]), workers=1, quiet=True)
+    chosen = ("SELECT t.brief_title, f.doc_id, f.reason FROM trials t JOIN field_sources f USING (trial_id) "
+              "WHERE f.field = 'brief_title' AND f.is_chosen")
+    first, second = (query(db, chosen) for db in dbs)
+    assert first == second and len(first) == 1
+    title, doc_id, reason = first[0]
+    assert reason == "tie: first by document id"
+    assert doc_id == min(d for (d,) in query(dbs[0], "SELECT doc_id FROM documents"))
+    tables = [all_tables(db) for db in dbs]
+    for name in tables[0]:
+        if name not in ("documents", "build_info"):
+            assert sorted(tables[0][name], key=repr) == sorted(tables[1][name], key=repr), name
+
+
 @pytest.mark.parametrize("damage", ["truncate", "lock"])
 def test_cache_trouble_never_fails_a_build(tmp_path, monkeypatch, damage):
     monkeypatch.setattr(derive, "STEPS", [])
