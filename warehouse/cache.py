@@ -738,10 +738,10 @@ class Stage:
             con.execute("DELETE FROM meta WHERE key = 'identity_refused'")
             if built:
                 con.execute("INSERT INTO meta VALUES ('identity_refused', ?)", [str(refused)])
-        if build is not None:
+        if built:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("build_id", build[0]), ("code_fingerprint", build[1])])
         con.execute("COMMIT")
-        if scoped and build is not None:  # (the entries the installed build used: only the changed ones may go)
+        if scoped and built:  # (the entries the installed build used: only the changed ones may go)
             gone = ("SELECT DISTINCT old_ck AS ck FROM _changed WHERE old_ck IS NOT NULL "
                     "AND old_ck NOT IN (SELECT ck FROM _cur WHERE ck IS NOT NULL)")
         else:
@@ -786,6 +786,7 @@ class Stage:
 #: :func:`warehouse.discover.signature` of the columns of ``_files`` (see :meth:`Stage.unchanged_files`).
 _SIGNATURE_SQL = ("CAST(f.size AS VARCHAR) || ':' || CAST(f.mtime AS VARCHAR) || ':' || CAST(f.ctime AS VARCHAR) "
                   "|| ':' || CAST(f.ino AS VARCHAR)")
+
 
 def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: str | None, order: str, key: str | None = None,
              changed: str | None = None) -> None:

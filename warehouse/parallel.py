@@ -60,27 +60,25 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers:
     new pool. When a worker of that pool dies too, :class:`~concurrent.futures.process.BrokenProcessPool` is
     raised (the build stops cleanly instead of waiting forever, or failing the same way again and again).
     """
-    results: dict[int, R] = {}
+    workers = workers or os.cpu_count() or 1
     if _RUNNING is not None and items and FORK_AVAILABLE:
-        size = -(-len(items) // ((os.cpu_count() or 1) * 4))
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        chunks = _split(items, (os.cpu_count() or 1) * 4)
         try:
             futures = [_RUNNING.submit(func, chunk) for chunk in chunks]
         except (BrokenProcessPool, RuntimeError):  # (shut down or broken before this work: done as without it)
             pass
         else:
-            if _collect(futures, results):
-                return [results[k] for k in range(len(chunks))]
-            return _in_new_pool(func, chunks, results, workers or os.cpu_count() or 1)
-    workers = workers or os.cpu_count() or 1
+            return _gathered(func, chunks, futures, workers)
     if workers < 2 or len(items) < min_items or not FORK_AVAILABLE:
         return [func(items)]
-    size = -(-len(items) // (workers * 4))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    chunks = _split(items, workers * 4)
     with _pool(workers) as pool:
-        if _collect([pool.submit(func, chunk) for chunk in chunks], results):
-            return [results[k] for k in range(len(chunks))]
-    return _in_new_pool(func, chunks, results, workers)
+        return _gathered(func, chunks, [pool.submit(func, chunk) for chunk in chunks], workers)
+
+
+def _split(items: Sequence[T], n: int) -> list[Sequence[T]]:
+    size = -(-len(items) // n)
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -88,23 +86,16 @@ def _pool(workers: int) -> ProcessPoolExecutor:
                                initargs=(os.getpid(),))
 
 
-def _collect(futures: list, results: dict[int, R]) -> bool:
-    """The results of ``futures`` into ``results`` by position; False when their pool broke (those done kept)."""
-    broken = False
+def _gathered(func: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], futures: list, workers: int) -> list[R]:
+    """The results of ``futures`` (one per chunk), in order; the chunks a broken pool left undone are computed
+    again by a new pool (BrokenProcessPool when it breaks too)."""
+    results: dict[int, R] = {}
     for k, future in enumerate(futures):
-        try:
+        with contextlib.suppress(BrokenProcessPool):
             results[k] = future.result()
-        except BrokenProcessPool:
-            broken = True
-    return not broken
-
-
-def _in_new_pool(func: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], results: dict[int, R],
-                 workers: int) -> list[R]:
-    """The chunks a broken pool left undone, computed by a new pool (BrokenProcessPool when it breaks too)."""
     left = [k for k in range(len(chunks)) if k not in results]
-    with _pool(max(1, min(workers, len(left)))) as pool:
-        futures = [pool.submit(func, chunks[k]) for k in left]
-        for k, future in zip(left, futures, strict=True):
-            results[k] = future.result()
+    if left:
+        with _pool(min(workers, len(left))) as pool:
+            for k, future in [(k, pool.submit(func, chunks[k])) for k in left]:
+                results[k] = future.result()
     return [results[k] for k in range(len(chunks))]
