@@ -23,6 +23,24 @@ _CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
 #: Control characters are counted in the first this many characters.
 _CONTROL_WINDOW = 65536
 
+_ONLY_OWN = "opened only as a file of its own named "
+#: Binary formats a document may turn out to be, by its first bytes: what it is goes into the reason it is refused.
+_MAGIC = (
+    (b"PK\x03\x04", "a zip archive or an Office file (.xlsx, .docx): archives are " + _ONLY_OWN + ".zip"),
+    (b"PK\x05\x06", "an empty zip archive"),
+    (b"\x1f\x8b", "gzip-compressed data: it is " + _ONLY_OWN + ".gz"),
+    (tuple(b"BZh%d1AY&SY" % k for k in range(1, 10)), "bzip2-compressed data: it is " + _ONLY_OWN + ".bz2"),
+    (b"\xfd7zXZ\x00", "xz-compressed data: it is " + _ONLY_OWN + ".xz"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive (not read: unpack it, or repack it as .zip)"),
+    (b"Rar!\x1a\x07", "a RAR archive (not read: unpack it, or repack it as .zip)"),
+    (b"%PDF-", "a PDF document (not read: save the trial's page as HTML or its record as JSON/XML)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.xls, .doc): not read (save it as CSV or text)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
+_MAGIC_FIRST = {b"B"} | {magic[:1] for magic, _ in _MAGIC if isinstance(magic, bytes)}
+
 
 def _looks_utf16(data: bytes) -> str | None:
     sample = data[:4000]
@@ -47,6 +65,12 @@ def decode(data: bytes) -> tuple[str, str]:
     """
     if not data:
         raise DecodeError("empty file (0 bytes)")
+    if data[:1] in _MAGIC_FIRST:
+        for magic, what in _MAGIC:
+            if data.startswith(magic):
+                raise DecodeError(f"binary content: {what}")
+    if data[8:12] == b"DUCK" and b"\x00" in data[:8192]:
+        raise DecodeError("binary content: a DuckDB database")
     encoding = None
     for bom, name in _BOMS:
         if data.startswith(bom):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
 import json
+import lzma
 import os
 import random
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from pathlib import Path
@@ -322,6 +327,40 @@ def test_special_files_links_and_overlapping_inputs(tmp_path):
     assert "unreadable" in docs[str(root / "dangling.json")]
     assert docs[str(root / "linked" / "NCT01065844.xml")] == "ingested"
     assert not any("loop" in p for p in docs)
+
+
+def test_empty_archives_and_binary_files_of_known_kinds_are_rejected_saying_what_they_are(tmp_path):
+    """An archive with no files is a rejected document, not nothing; a record compressed but not named so, a
+    zip inside a zip, a PDF or a database is refused naming what it is; .bz2 and .xz files are read like .gz."""
+    root = tmp_path / "in"
+    root.mkdir()
+    v2, xml = V2.read_bytes(), XML.read_bytes()
+    with zipfile.ZipFile(root / "empty.zip", "w"):
+        pass
+    with zipfile.ZipFile(root / "folders_only.zip", "w") as zf:
+        zf.writestr("records/", b"")
+    with tarfile.open(root / "empty.tar.gz", "w:gz"):
+        pass
+    (root / "record.json").write_bytes(gzip.compress(v2))  # (compressed, not named .gz)
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("NCT01420432.json", CLASSIC.read_bytes())
+    with zipfile.ZipFile(root / "outer.zip", "w") as zf:
+        zf.writestr("inner.zip", inner.getvalue())
+    (root / "protocol.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    (root / "NCT03064438.json.bz2").write_bytes(bz2.compress(v2))
+    (root / "NCT02513394.xml.xz").write_bytes(lzma.compress(xml))
+    db = tmp_path / "w.duckdb"
+    summary = build([str(root)], str(db), workers=1, quiet=True)
+    docs = dict(query(db, "SELECT path, coalesce(error, status) FROM documents"))
+    assert summary.documents == len(docs) == 8 == summary.ingested + summary.rejected
+    for name in ("empty.zip", "folders_only.zip", "empty.tar.gz"):
+        assert docs[str(root / name)] == "unreadable: an archive with no files in it"
+    assert "gzip-compressed data" in docs[str(root / "record.json")]
+    assert "zip archive" in docs[str(root / "outer.zip") + "!inner.zip"]
+    assert "PDF document" in docs[str(root / "protocol.pdf")]
+    assert docs[str(root / "NCT03064438.json.bz2")] == docs[str(root / "NCT02513394.xml.xz")] == "ingested"
+    assert query(db, "SELECT trial_id FROM trials ORDER BY 1") == [("NCT02513394",), ("NCT03064438",)]
 
 
 @pytest.mark.parametrize("run", ["1" * 100_000, " " * 100_000, "1." * 50_000, " \n" * 50_000,

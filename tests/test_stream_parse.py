@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import json
+import lzma
 import shutil
 import tarfile
 import zipfile
@@ -124,14 +126,18 @@ def test_streamed_downloads_give_the_rows_of_reading_them_whole(downloads, tmp_p
     assert again.parsed == 0 and all_tables(db, leave_out=BUILD) == want  # streamed documents are cached like any other
 
 
+COMPRESS = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
+
+
 def pack(root: Path, kind: str) -> Path:
-    """The files of ``root`` gzipped one by one, or packed in one archive, in a new folder beside it."""
+    """The files of ``root`` compressed one by one (gzip, bzip2, xz), or packed in one archive, in a new folder
+    beside it."""
     out = root.parent / f"{root.name}-{kind}"
     out.mkdir()
     files = sorted(root.iterdir())
-    if kind == "gz":
+    if kind in COMPRESS:
         for path in files:
-            (out / f"{path.name}.gz").write_bytes(gzip.compress(path.read_bytes()))
+            (out / f"{path.name}.{kind}").write_bytes(COMPRESS[kind](path.read_bytes()))
     elif kind == "zip":
         with zipfile.ZipFile(out / "downloads.zip", "w", zipfile.ZIP_DEFLATED) as zf:
             for path in files:
@@ -143,8 +149,8 @@ def pack(root: Path, kind: str) -> Path:
     return out
 
 
-@pytest.mark.parametrize("kind", ["gz", "zip", "tar", "tar.gz"])
-def test_large_documents_in_gz_files_and_archives_are_streamed_too(downloads, tmp_path, monkeypatch, kind):
+@pytest.mark.parametrize("kind", ["gz", "bz2", "xz", "zip", "tar", "tar.gz"])
+def test_large_documents_in_compressed_files_and_archives_are_streamed_too(downloads, tmp_path, monkeypatch, kind):
     """A large document stored compressed or in an archive is streamed as a plain file is: the rows of reading
     it whole (which, for a .gz file or an archive member, stops at 256 MiB)."""
     monkeypatch.setattr(derive, "STEPS", [])
@@ -155,7 +161,7 @@ def test_large_documents_in_gz_files_and_archives_are_streamed_too(downloads, tm
 
     def parse_into_segment(item, sha, size, segments):
         got = real(item, sha, size, segments)
-        streamed_docs.append(Path(item.path).name.removesuffix(".gz"))
+        streamed_docs.append(Path(item.path).name.removesuffix(f".{kind}"))
         return got
 
     monkeypatch.setattr(stream_parse, "parse_into_segment", parse_into_segment)

@@ -325,8 +325,8 @@ def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float
     workers started before they were known). Returns one ``(doc_key, sha256, cache_key, error)`` per document
     (``error`` only for documents that are not cached: unreadable, or given up after ``limit`` seconds and 2 per
     MB) and, for the newly parsed documents, the segment they were written to under ``segments`` (manifest rows
-    and files, see :func:`warehouse.cache.write_segment`). The documents keyed in ``large`` are large (plain, gzipped or
-    archive members), read as a stream when they can be (:func:`_parse_large`).
+    and files, see :func:`warehouse.cache.write_segment`). The documents keyed in ``large`` are large (plain,
+    compressed or archive members), read as a stream when they can be (:func:`_parse_large`).
     """
     metas: list[tuple] = []
     parts: list[tuple[str, ParsedDocument, bool, dict[str, list[tuple]]]] = []

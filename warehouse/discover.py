@@ -1,7 +1,8 @@
-"""Find every input document under the given paths, including members of .zip/.tar archives and .gz files."""
+"""Find every input document under the given paths: files, members of .zip/.tar archives, .gz/.bz2/.xz files."""
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import gzip
 import hashlib
@@ -12,7 +13,7 @@ import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -39,17 +40,17 @@ class InputFile:
     damage: str | None = None  # (an archive damaged after some members: why; the document cannot be read)
 
     @property
-    def gzipped(self) -> bool:
-        """A plain ``.gz`` file (not a tar): its document is what it inflates to."""
-        return self.archive is None and self.path.endswith(".gz") and not self.path.endswith(".tar.gz")
+    def compressed(self) -> bool:
+        """A plain ``.gz``, ``.bz2`` or ``.xz`` file (not a tar): its document is what it inflates to."""
+        return self.archive is None and _opener(self.path) is not None
 
     def read(self) -> bytes:
         """The document's bytes (archive members are decompressed, within :data:`MAX_MEMBER_BYTES`)."""
         if self.damage is not None:
             raise OSError(self.damage)
         if self.archive is None:
-            if self.gzipped:
-                with gzip.open(self.path, "rb") as fh:
+            if (opener := _opener(self.path)) is not None:
+                with opener(self.path, "rb") as fh:
                     return bounded(fh.read(MAX_MEMBER_BYTES + 1), self.path)
             return _read_regular(self.path)
         return read_member(self.archive, self.member, self.path)
@@ -60,7 +61,8 @@ class InputFile:
             raise OSError(self.damage)
         if self.archive is not None:
             return open_member(self.archive, self.member)
-        return gzip.open(self.path, "rb") if self.gzipped else open(self.path, "rb")  # noqa: SIM115 - returned
+        opener = _opener(self.path) or open
+        return opener(self.path, "rb")
 
     def read_order(self) -> tuple[str, int]:
         """Where the document comes in reading order: archive members in the order they are stored."""
@@ -77,6 +79,16 @@ def _read_regular(path: str) -> bytes:
 
 
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _opener(path: str) -> Callable[..., BinaryIO] | None:
+    """How to inflate a plain compressed file (``x.json.gz``, ``.bz2``, ``.xz``; a tar is an archive): None
+    for any other file."""
+    tail = path[-8:].lower()
+    if tail.endswith(_ARCHIVE_SUFFIXES):
+        return None
+    return _COMPRESSED.get(tail[tail.rfind("."):])
 
 
 def signature(st: os.stat_result | None) -> str | None:
@@ -140,6 +152,8 @@ def _archive_members(path: str, kept: KeptListings | None) -> Iterator[InputFile
         return
     for member in members:
         yield InputFile(path=f"{path}!{member.name}", archive=path, member=member)
+    if not members and damage is None:
+        damage = "an archive with no files in it"
     if damage is not None:
         yield InputFile(path=path, damage=damage)
 

@@ -1,11 +1,11 @@
 """A document too large to hold whole (a registry download of thousands of studies) parsed as a stream.
 
 Read whole, a JSON download costs about seven times its size in memory at its peak (its text, its tree, its
-records and their rows at once). A document of :data:`STREAM_BYTES` or more (a plain file, a ``.gz`` file or an
-archive member) whose parser can stream it
-(:meth:`ingest.base.Parser.stream`) is instead read a block at a time and its records parsed, derived and
-written a batch at a time, into a segment of its own (:class:`warehouse.cache.SegmentWriter`): memory holds one
-block and one batch. Its rows are those of reading it whole (``tests/test_stream_parse.py``).
+records and their rows at once). A document of :data:`STREAM_BYTES` or more (a plain file, a compressed ``.gz``,
+``.bz2`` or ``.xz`` file or an archive member) whose parser can stream it (:meth:`ingest.base.Parser.stream`)
+is instead read a block at a time and its records parsed, derived and written a batch at a time, into a segment
+of its own (:class:`warehouse.cache.SegmentWriter`): memory holds one block and one batch. Its rows are those of
+reading it whole (``tests/test_stream_parse.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ingest.errors import NotStreamable
 from warehouse import cache as parse_cache
 from warehouse.discover import InputFile
 
-#: Documents at least this large (plain files and archive members; ``.gz`` files an eighth of it compressed) are
+#: Documents at least this large (plain files and archive members; compressed files an eighth of it compressed) are
 #: read as a stream when their parser can.
 STREAM_BYTES = 32 << 20
 #: Records parsed, derived and written at a time.
@@ -30,28 +30,28 @@ BATCH_RECORDS = 1000
 
 def is_large(item: InputFile, size: int) -> bool:
     """Whether ``item`` is worth reading as a stream (``size``: the size of its file): a plain file of
-    :data:`STREAM_BYTES` or more, an archive member that large, or a ``.gz`` file that inflates to about that
-    (an eighth of it compressed; what a document inflates to is known once it is read)."""
+    :data:`STREAM_BYTES` or more, an archive member that large, or a compressed file (``.gz``, ``.bz2``, ``.xz``)
+    that inflates to about that (an eighth of it compressed; what a document inflates to is known once it is read)."""
     if item.archive is not None:
         return item.member is not None and item.member.size >= STREAM_BYTES
     if item.damage is not None:
         return False
-    return size >= (STREAM_BYTES // 8 if item.gzipped else STREAM_BYTES)
+    return size >= (STREAM_BYTES // 8 if item.compressed else STREAM_BYTES)
 
 
 def stored_bytes(item: InputFile) -> int:
-    """The bytes ``item`` takes where it is stored (a ``.gz`` file compressed; a member as the archive says)."""
+    """The bytes ``item`` takes where it is stored (a compressed file as stored; a member as the archive says)."""
     if item.archive is not None and item.member is not None:
         return max(item.member.size, 0)
     return os.path.getsize(item.path)
 
 
 def check_head(item: InputFile) -> None:
-    """For a ``.gz`` file, raise :class:`NotStreamable` unless its first bytes show a format that streams it, so
+    """For a compressed file, raise :class:`NotStreamable` unless its first bytes show a format that streams it, so
     that what inflates to something else (a bomb) is not inflated to its end to hash it: it is read whole, within
     the bound. Other documents state their size (a plain file, an archive member) and are hashed first, as they
     may be cached (a member of a compressed tar is not read again from the archive's start to check its head)."""
-    if not item.gzipped:
+    if not item.compressed:
         return
     with item.open() as fh:
         stream_parser(fh.read(PAGE_SAMPLE), item.path)
@@ -59,7 +59,7 @@ def check_head(item: InputFile) -> None:
 
 def digest(item: InputFile) -> tuple[str, int]:
     """The hex sha256 of the document's bytes and how many there are, read a block at a time."""
-    if item.archive is None and not item.gzipped:
+    if item.archive is None and not item.compressed:
         with open(item.path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest(), os.fstat(fh.fileno()).st_size
     h, n = hashlib.sha256(), 0
