@@ -86,7 +86,8 @@ ZSTD_MIN_STRING_LENGTH = 64
 
 def _writer(con: duckdb.DuckDBPyConnection, spill: Path) -> duckdb.DuckDBPyConnection:
     """``con`` set up to write the warehouse: rows in the order inserted, within the memory limit, spilling to
-    ``spill``, long texts compressed."""
+    ``spill``, long texts compressed, and no progress bar of DuckDB's own (the build reports its progress)."""
+    con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"SET memory_limit = '{parse_cache.MEMORY_LIMIT}'")
     con.execute(f"SET temp_directory = {literal(spill)}")

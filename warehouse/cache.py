@@ -569,6 +569,7 @@ class Stage:
                 con.close()
                 raise
             self.con = con
+            self.con.execute("SET enable_progress_bar = false")  # (the build reports its own progress)
             self.con.execute("SET preserve_insertion_order = true")
             self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         return self.con
