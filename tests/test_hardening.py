@@ -403,3 +403,36 @@ def test_pathological_page_is_detected_and_parsed_in_linear_time(page, run):
     doc = parse_document(page, text.encode("utf-8"))
     assert time.perf_counter() - started < 5
     assert doc.error is None and doc.records
+
+
+def test_links_refused_across_renamed_files_resolve_the_same_way(tmp_path, monkeypatch):
+    """Two versions of one ClinicalTrials.gov record name different EudraCT numbers, both real EU register trials:
+    the trial cannot hold both, so one link is refused. Which one depends on the links' content, not on the
+    files' names: swapping the names changes no table."""
+    monkeypatch.setattr(derive, "STEPS", [])
+    record = json.loads((FIXTURES / "ctgov_v2_json" / "NCT02513394.json").read_bytes())
+    texts = []
+    for number in ("2022-002568-62", "2021-002179-21"):
+        version = json.loads(json.dumps(record))
+        for info in version["protocolSection"]["identificationModule"]["secondaryIdInfos"]:
+            if info["type"] == "EUDRACT_NUMBER":
+                info["id"] = number
+        texts.append(json.dumps(version, indent=1))
+    dbs = []
+    for run, order in enumerate((texts, texts[::-1])):
+        root = tmp_path / f"in{run}"
+        root.mkdir()
+        for name, text in zip(("a.json", "b.json"), order, strict=True):
+            (root / name).write_text(text, encoding="utf-8")
+        shutil.copy(FIXTURES / "euctr" / "EUCTR_fulltext_2021-002179-21_2022-002568-62.txt", root)
+        dbs.append(tmp_path / f"w{run}.duckdb")
+        build([str(root)], str(dbs[-1]), workers=1, quiet=True)
+    joined = "SELECT id_value FROM identifiers WHERE trial_id = 'NCT02513394' AND id_value LIKE '20%' ORDER BY 1"
+    first, second = (query(db, joined) for db in dbs)
+    assert first == second
+    trials = [t for (t,) in query(dbs[0], "SELECT trial_id FROM trials ORDER BY 1")]
+    assert "NCT02513394" in trials and len(trials) == 2  # (one EU register trial joined it, the other did not)
+    tables = [all_tables(db) for db in dbs]
+    for name in tables[0]:
+        if name not in ("documents", "build_info"):
+            assert tables[0][name] == tables[1][name], name

@@ -196,7 +196,7 @@ def test_with_a_refused_link_the_order_of_links_must_stand(corpus, tmp_path, mon
     assert not rebuild_resolves_identity(corpus, db, monkeypatch)
     assert_as_built_fresh(corpus, db, tmp_path)
 
-    # links of NCT01420432 at first mention: [NCT02491658, NCT00081055] -> [NCT00081055, NCT02491658]
+    # the lists of links of NCT01420432: {[NCT02491658], [NCT00081055, NCT02491658]} -> {[NCT00081055, NCT02491658]}
     edit(a, names())
     assert rebuild_resolves_identity(corpus, db, monkeypatch)
     assert_as_built_fresh(corpus, db, tmp_path)

@@ -106,7 +106,8 @@ _INDEXES = {
     # ``link_text``: a digest of what a page without an id is linked to a trial by (titles and summary)
     "rec_index": ("records", {
         **{c: f'x."{c}"' for c in INDEX_COLUMNS},
-        "link_text": "md5(concat_ws(chr(31), x.brief_title, x.official_title, x.brief_summary))"}),
+        "link_text": "md5(concat_ws(chr(31), coalesce(x.brief_title, ''), coalesce(x.official_title, ''), "
+                     "coalesce(x.brief_summary, '')))"}),
     "link_index": ("s_links", {c: f'x."{c}"' for c in STAGE_COLUMNS["s_links"]}),
 }
 ARROW_SCHEMAS = {t: pa.schema([(c, _types(c)[0]) for c in cols]) for t, cols in STAGE_COLUMNS.items()}

@@ -78,12 +78,14 @@ def resolve_ids(own_ids: list[str], links: list[tuple[str, list[tuple[str, bool]
 def resolve_ids_counted(own_ids: list[str], links: list[tuple[str, list[tuple[str, bool]]]],
                         preference: list[str]) -> tuple[dict[str, str], int]:
     """:func:`resolve_ids`, and how many links were refused (they would join two ids of one registry). With none,
-    the trials are the connected ids, whatever the order of the links; otherwise that order matters."""
+    the trials are the connected ids, whatever the order of the links; otherwise that order matters, and it is the
+    order of their content (own id, then the ids named, in the record's order), never that of the documents: the
+    same records under other file names give the same trials."""
     uf = _UnionFind()
     for tid, _ in links:
         uf.add(tid)
     aliases: set[str] = set()
-    for tid, found in sorted(links, key=lambda link: link[0]):
+    for tid, found in sorted(links):
         for other, is_alias in found:
             uf.add(other)
             if is_alias:
@@ -154,7 +156,8 @@ def link_provisional(provisional: list[TrialRecord], known: dict[str, list[Trial
 
     Per page, in order: a normalized title (20+ characters) that exactly one known trial has links it; else the
     known summary with the highest Jaccard similarity of word 3-grams (ties: the greater trial id) is its
-    candidate, linked at ``summary_threshold`` unless the runner-up reaches it too; else the known title with the
+    candidate (a known trial's summary: the first of its records' summaries in text order), linked at
+    ``summary_threshold`` unless the runner-up reaches it too; else the known title with the
     most words in common is its (unlinked) candidate. After the first pages (:class:`_SetIndex`), scores are
     computed only for the known texts that share a 3-gram or word with the page, through inverted indexes."""
     by_title: dict[str, set[str]] = {}
@@ -198,12 +201,12 @@ def link_provisional(provisional: list[TrialRecord], known: dict[str, list[Trial
 
 
 def _first_with_summary(known: dict[str, list[TrialRecord]]) -> Iterator[tuple[str, TrialRecord]]:
-    """Per known trial, its first record that has a summary."""
+    """Per known trial, its record with the first summary in text order (not the documents' order: the same
+    records under other file names give the same links)."""
     for tid, recs in known.items():
-        for r in recs:
-            if r.brief_summary:
-                yield tid, r
-                break
+        summaries = [r for r in recs if r.brief_summary]
+        if summaries:
+            yield tid, min(summaries, key=lambda r: r.brief_summary)
 
 
 class _SetIndex:

@@ -11,11 +11,12 @@ leave its inputs as they were:
 * the links that decide, for every id they name links from (before or after): when the installed identity
   refused no link (two ids of one registry in one trial), the trials are the connected ids, so the records of
   that id must name the same (id, other id, alias) links as before, in any order; otherwise the order of links
-  matters, and those links, in document order, each at its first mention, must be as before (a link met again
-  changes nothing: its ids were joined, or refused for good, the first time);
-* when some page lacks an id: for every trial of theirs, its records' titles and summaries (``link_text``), in
-  document order, each at its first mention, must be as before (a page is linked by the set of titles and by
-  each trial's first summary).
+  matters, and it is the order of the records' lists of links (:func:`warehouse.identity.resolve_ids_counted`),
+  so the id's records must name the same lists as before (a list met again changes nothing: its ids were
+  joined, or refused for good, the first time);
+* when some page lacks an id: for every trial of theirs, its records' titles and summaries (``link_text``) must
+  be the same as before (a page is linked by the set of titles and by each trial's first summary in text
+  order).
 
 The tables read are the installed build's documents and map (``built_docs``, ``trial_map``), this build's
 documents (``_cur``) and the index of records and their links (``rec_index``, ``link_index``) kept in the parse
@@ -85,24 +86,17 @@ _LINKS = f"""
 _LINK_SET = f"SELECT DISTINCT side, trial_id, linked_id, is_alias FROM ({_LINKS})"
 
 
-def _first_mentions(rows: str, keys: str, order: str, value: str) -> str:
-    """Per (side, trial_id): the ``value`` of ``rows`` at each first mention of ``keys``, in ``order``, joined."""
-    return f"""
-        SELECT side, trial_id, string_agg({value}, chr(30) ORDER BY {order}) AS seq
-        FROM (SELECT *, row_number() OVER (PARTITION BY side, trial_id, {keys} ORDER BY {order}) AS nth FROM ({rows}))
-        WHERE nth = 1 GROUP BY side, trial_id"""
+#: Per id: the distinct lists of links its records name (each list in the record's order).
+_LINK_LISTS = f"""
+    SELECT DISTINCT side, trial_id, links FROM (
+        SELECT side, trial_id, string_agg(concat_ws(chr(31), linked_id, is_alias), chr(30) ORDER BY idx) AS links
+        FROM ({_LINKS}) GROUP BY side, trial_id, doc_key, rec)"""
 
-
-#: Per id: its links at their first mention, in document order.
-_LINK_ORDER = _first_mentions(_LINKS, "linked_id, is_alias", "doc_key, rec, idx",
-                              "concat_ws(chr(31), linked_id, is_alias)")
-
-#: The titles and summaries of every record of the changed documents' trials (``_scope``), on both sides.
-_TEXT_ORDER = _first_mentions("""
-    SELECT s.side, m.trial_id, s.doc_key, r.rec, r.link_text
+#: The distinct titles and summaries of the records of the changed documents' trials (``_scope``), on both sides.
+_TEXTS = """
+    SELECT DISTINCT s.side, m.trial_id, r.link_text
     FROM _sides s JOIN rec_index r USING (ck) JOIN trial_map m ON m.source_trial_id = r.trial_id
-    WHERE m.trial_id IN (SELECT trial_id FROM _scope) AND NOT starts_with(r.trial_id, 'DOC-')""",
-    "link_text", "doc_key, rec", "link_text")
+    WHERE m.trial_id IN (SELECT trial_id FROM _scope) AND NOT starts_with(r.trial_id, 'DOC-')"""
 
 _SCOPE = """
     CREATE OR REPLACE TEMP TABLE _scope AS
@@ -121,10 +115,10 @@ def identity_stands(con: duckdb.DuckDBPyConnection, typed_fields: list[str]) -> 
     con.execute(_CHANGED)
     con.execute(_SIDES)
     stands = (not _count(con, _PAGES_CHANGED) and not _count(con, _differ(_TOLD))
-              and not _count(con, _differ(_LINK_SET if refused == "0" else _LINK_ORDER)))
+              and not _count(con, _differ(_LINK_SET if refused == "0" else _LINK_LISTS)))
     if stands:
         con.execute(_SCOPE)
-        stands = not pages or not _count(con, _differ(_TEXT_ORDER))
+        stands = not pages or not _count(con, _differ(_TEXTS))
     con.execute("DROP TABLE _sides")
     if not stands:
         con.execute("DROP TABLE IF EXISTS _scope")
