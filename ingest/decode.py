@@ -39,7 +39,7 @@ _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
 )
-_MAGIC_FIRST = {b"B"} | {magic[:1] for magic, _ in _MAGIC if isinstance(magic, bytes)}
+_MAGIC_FIRST = {(magic if isinstance(magic, bytes) else magic[0])[:1] for magic, _ in _MAGIC}
 
 
 def _looks_utf16(data: bytes) -> str | None:

@@ -157,9 +157,9 @@ def link_provisional(provisional: list[TrialRecord], known: dict[str, list[Trial
     Per page, in order: a normalized title (20+ characters) that exactly one known trial has links it; else the
     known summary with the highest Jaccard similarity of word 3-grams (ties: the greater trial id) is its
     candidate (a known trial's summary: the first of its records' summaries in text order), linked at
-    ``summary_threshold`` unless the runner-up reaches it too; else the known title with the
-    most words in common is its (unlinked) candidate. After the first pages (:class:`_SetIndex`), scores are
-    computed only for the known texts that share a 3-gram or word with the page, through inverted indexes."""
+    ``summary_threshold`` unless the runner-up reaches it too; else the known title with the most words in common
+    is its (unlinked) candidate. After the first pages (:class:`_SetIndex`), scores are computed only for the
+    known texts that share a 3-gram or word with the page, through inverted indexes."""
     by_title: dict[str, set[str]] = {}
     summaries: _SetIndex | None = None
     titles: _SetIndex | None = None
