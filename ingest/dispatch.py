@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -46,6 +47,31 @@ def detect(text: str, path: str) -> tuple[type[Parser] | None, float]:
     return chosen, (best[0] if best else 0.0)
 
 
+#: A line of a file that holds only a link: a URL, or a line of a Windows shortcut (``[InternetShortcut]``,
+#: ``URL=…``, ``IconIndex=0``).
+_LINK_LINE = re.compile(r"(?:https?://\S+|\[[A-Za-z ]+\]|[A-Za-z]+=\S*)", re.I)
+
+
+def link_only(text: str) -> str | None:
+    """The URL of a short file that holds nothing but a link (a page's ``.url`` sidecar, a saved shortcut), else
+    None.
+
+    >>> link_only("https://cdek.wustl.edu/clinical-trials/NCT01219465\\n")
+    'https://cdek.wustl.edu/clinical-trials/NCT01219465'
+    >>> link_only("[InternetShortcut]\\nURL=https://clinicaltrials.gov/study/NCT01420432\\n")
+    'https://clinicaltrials.gov/study/NCT01420432'
+    >>> link_only("Title: MSC for knee OA\\nhttps://clinicaltrials.gov/study/NCT01420432") is None
+    True
+    """
+    if len(text) > 4096:
+        return None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or not all(_LINK_LINE.fullmatch(line) for line in lines):
+        return None
+    urls = [m.group() for line in lines if (m := re.search(r"https?://\S+", line, re.I))]
+    return urls[0] if urls else None
+
+
 def parse_document(path: str, data: bytes, sha256: str | None = None) -> ParsedDocument:
     """Parse one document's bytes (``sha256``: their hex digest, when the caller has it already). Every failure
     becomes ``error`` on the result, never an exception."""
@@ -54,6 +80,9 @@ def parse_document(path: str, data: bytes, sha256: str | None = None) -> ParsedD
         text, encoding = decode(data)
         if encoding != "utf-8":
             doc.warnings.append(f"decoded as {encoding}")
+        if (url := link_only(text)) is not None:
+            raise IngestError(f"a link only ({url}), no page text to read: a saved page's source URL is read from "
+                              "a file named after the page (<page>.url)")
         if looks_like_html(text):
             text = html_to_text(text)
             doc.warnings.append("HTML page converted to text")

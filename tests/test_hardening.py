@@ -436,3 +436,25 @@ def test_links_refused_across_renamed_files_resolve_the_same_way(tmp_path, monke
     for name in tables[0]:
         if name not in ("documents", "build_info"):
             assert tables[0][name] == tables[1][name], name
+
+
+def test_a_pages_url_sidecar_is_read_with_the_page_and_never_taken_for_a_page(tmp_path):
+    """A saved page whose trial id is only in its URL, with the URL in a file named after it: the page gets the id
+    from the sidecar, and the sidecar (or a Windows shortcut) is a rejected document saying it holds a link only,
+    whatever its name suggests; a page and its sidecar renamed together give the same trial."""
+    pages = FIXTURES / "pages_synthetic"
+    for run, stem in enumerate(("cdek", "p0193")):
+        root = tmp_path / f"in{run}"
+        root.mkdir()
+        shutil.copy(pages / "cdek.txt", root / f"{stem}.txt")
+        shutil.copy(pages / "cdek.url", root / f"{stem}.url")
+        (root / "shortcut.url").write_text("[InternetShortcut]\nURL=https://clinicaltrials.gov/study/NCT01420432\n"
+                                           "IconIndex=0\n", encoding="utf-8")
+        db = tmp_path / f"w{run}.duckdb"
+        summary = build([str(root)], str(db), workers=1, quiet=True)
+        assert (summary.documents, summary.ingested) == (3, 1)
+        docs = dict(query(db, "SELECT regexp_extract(path, '[^/]+$'), coalesce(error, status) FROM documents"))
+        assert docs[f"{stem}.txt"] == "ingested"
+        assert docs[f"{stem}.url"].startswith("a link only (https://cdek.wustl.edu/clinical-trials/NCT01219465)")
+        assert docs["shortcut.url"].startswith("a link only (https://clinicaltrials.gov/study/NCT01420432)")
+        assert query(db, "SELECT trial_id FROM trials") == [("NCT01219465",)]
