@@ -250,6 +250,30 @@ def test_renamed_and_reordered_inputs_give_identical_trial_data(tmp_path, monkey
     assert query(a, keep) == query(b, keep)
 
 
+def built_under_swapped_names(tmp_path: Path, texts: list[str], *shared: Path) -> list[Path]:
+    """Two warehouses of the documents ``texts`` as ``a.json`` and ``b.json``, the second with the names swapped
+    (each beside the ``shared`` files)."""
+    dbs = []
+    for run, order in enumerate((texts, texts[::-1])):
+        root = tmp_path / f"in{run}"
+        root.mkdir()
+        for name, text in zip(("a.json", "b.json"), order, strict=True):
+            (root / name).write_text(text, encoding="utf-8")
+        for path in shared:
+            shutil.copy(path, root)
+        dbs.append(tmp_path / f"w{run}.duckdb")
+        build([str(root)], str(dbs[-1]), workers=1, quiet=True)
+    return dbs
+
+
+def assert_same_tables_but_names(a: Path, b: Path) -> None:
+    """Every table but ``documents`` and ``build_info`` (which name the paths read) holds the same rows."""
+    tables = [all_tables(a), all_tables(b)]
+    for name in tables[0]:
+        if name not in ("documents", "build_info"):
+            assert tables[0][name] == tables[1][name], name  # (rows sorted by all_tables)
+
+
 def test_documents_that_tie_are_ranked_by_their_content_not_their_names(tmp_path, monkeypatch):
     """Two records of one trial from the same source tier with the same last update, stating different titles:
     the tie goes to the lower document id (a hash of the bytes), so swapping the files' names changes nothing."""
@@ -257,14 +281,7 @@ def test_documents_that_tie_are_ranked_by_their_content_not_their_names(tmp_path
     record = json.loads(CLASSIC.read_bytes())
     retitled = dict(record, BriefTitle=["Mesenchymal stem cells for ankylosing spondylitis (retitled copy)"])
     texts = [json.dumps(record, indent=1), json.dumps(retitled, indent=1)]
-    dbs = []
-    for run, order in enumerate((texts, texts[::-1])):
-        root = tmp_path / f"in{run}"
-        root.mkdir()
-        for name, text in zip(("a.json", "b.json"), order, strict=True):
-            (root / name).write_text(text, encoding="utf-8")
-        dbs.append(tmp_path / f"w{run}.duckdb")
-        build([str(root)], str(dbs[-1]), workers=1, quiet=True)
+    dbs = built_under_swapped_names(tmp_path, texts)
     chosen = ("SELECT t.brief_title, f.doc_id, f.reason FROM trials t JOIN field_sources f USING (trial_id) "
               "WHERE f.field = 'brief_title' AND f.is_chosen")
     first, second = (query(db, chosen) for db in dbs)
@@ -272,10 +289,7 @@ def test_documents_that_tie_are_ranked_by_their_content_not_their_names(tmp_path
     title, doc_id, reason = first[0]
     assert reason == "tie: first by document id"
     assert doc_id == min(d for (d,) in query(dbs[0], "SELECT doc_id FROM documents"))
-    tables = [all_tables(db) for db in dbs]
-    for name in tables[0]:
-        if name not in ("documents", "build_info"):
-            assert tables[0][name] == tables[1][name], name  # (rows sorted by all_tables)
+    assert_same_tables_but_names(*dbs)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "lock"])
@@ -418,24 +432,14 @@ def test_links_refused_across_renamed_files_resolve_the_same_way(tmp_path, monke
             if info["type"] == "EUDRACT_NUMBER":
                 info["id"] = number
         texts.append(json.dumps(version, indent=1))
-    dbs = []
-    for run, order in enumerate((texts, texts[::-1])):
-        root = tmp_path / f"in{run}"
-        root.mkdir()
-        for name, text in zip(("a.json", "b.json"), order, strict=True):
-            (root / name).write_text(text, encoding="utf-8")
-        shutil.copy(FIXTURES / "euctr" / "EUCTR_fulltext_2021-002179-21_2022-002568-62.txt", root)
-        dbs.append(tmp_path / f"w{run}.duckdb")
-        build([str(root)], str(dbs[-1]), workers=1, quiet=True)
+    dbs = built_under_swapped_names(tmp_path, texts,
+                                    FIXTURES / "euctr" / "EUCTR_fulltext_2021-002179-21_2022-002568-62.txt")
     joined = "SELECT id_value FROM identifiers WHERE trial_id = 'NCT02513394' AND id_value LIKE '20%' ORDER BY 1"
     first, second = (query(db, joined) for db in dbs)
     assert first == second
     trials = [t for (t,) in query(dbs[0], "SELECT trial_id FROM trials ORDER BY 1")]
     assert "NCT02513394" in trials and len(trials) == 2  # (one EU register trial joined it, the other did not)
-    tables = [all_tables(db) for db in dbs]
-    for name in tables[0]:
-        if name not in ("documents", "build_info"):
-            assert tables[0][name] == tables[1][name], name
+    assert_same_tables_but_names(*dbs)
 
 
 def test_a_pages_url_sidecar_is_read_with_the_page_and_never_taken_for_a_page(tmp_path):
