@@ -8,7 +8,9 @@ there too: kept as the page states them); trialx ``Overview``/``Description``/``
 chips (status, ``20-40 years``, ``Female``, ``Phase 1/2``); MedIFind ``• `` bullets with no heading = inclusion;
 Reagan-Udall ``Type: name`` + ``Other Name:`` interventions and ``City, Country`` sites (hard-wrapped text);
 ``Inclusion Criteria:``/``Exclusion Criteria:`` anywhere. The first line is the title (often the official
-title). Pages without a site signal are left to the generic fallback.
+title). A page that names no site (no URL beside it, no NYU label) is still one of these when its shape says so
+(:func:`shape_of`: trialx chips, MedIFind bullets, a title and an inclusion criteria heading); others are left to
+the generic fallback.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from __future__ import annotations
 import re
 
 from ingest.base import Parser
+from ingest.ids import find_ids
 from ingest.layouts import _kit as kit
 from ingest.layouts import _kit_extra as kx
+from ingest.layouts.generic import criteria_anywhere
 from ingest.model import Intervention, Site, TrialRecord
 
 _HOSTS = {
@@ -32,6 +36,8 @@ _SPEC = {
     "exclusion": ["Exclusion Criteria:", "Exclusion Criteria"], "summary": ["Summary", "Brief Summary:"],
     "interventions": ["Interventions", "Interventions:", "Intervention"], "locations": ["Locations", "Locations:"],
 }
+#: The score of a page known by its bullets alone: the bar a document must reach to be parsed at all.
+MIN_SHAPE_SCORE = 0.3
 _SEX_CHIP = {"female": "FEMALE", "male": "MALE", "all": "ALL", "both": "ALL", "female only": "FEMALE",
              "male only": "MALE"}
 
@@ -46,6 +52,84 @@ def site_of(text: str, path: str) -> str | None:
     return None
 
 
+#: Words of eligibility criteria (a MedIFind-like page of unheaded bullets is told apart from any bulleted text).
+_ELIGIBILITY_WORDS = re.compile(r"(?i)\b(?:aged?|years?|diagnos\w*|patients?|subjects?|participants?|criteria|"
+                                r"pregnan\w*|consent|women|men|adults?|children|males?|females?)\b")
+_HEADINGS = ("Overview", "Description", "Eligibility")
+
+
+def shape_of(text: str) -> str | None:
+    """The site a page without a source URL looks like, by its shape alone (the field guide's unlabeled runs):
+
+    * ``trialx``: a title, then two or more chips of different kinds (status, age range, sex, phase) among the
+      next lines, and an ``Overview``/``Description``/``Eligibility`` heading;
+    * ``medifind``: a title, then unheaded ``• `` bullets (two or more) that read as eligibility criteria;
+    * ``id_first``: a registry id alone on the first line, then a title (Stem Cells Australia);
+    * ``criteria``: a title, then an ``Inclusion Criteria`` heading with items under it (tundraspace,
+      beReflected, stemcellmia and other lay pages).
+
+    Every other layout, the generic reader of labels included, scores above a page known by its shape alone.
+
+    >>> shape_of("Stem cells for T1D\\nRecruiting\\n18-35 years\\nAll\\nOverview\\nText.")
+    'trialx'
+    >>> shape_of("Shopping list for the weekend trip\\n• apples\\n• bread")
+    """
+    rows = [line.strip() for line in text[:PAGE_HEAD].splitlines() if line.strip()]
+    if len(rows) >= 2 and bare_id(rows[0]) and len(rows[1]) >= 12 and not bare_id(rows[1]):
+        return "id_first"
+    if len(rows) < 3 or len(rows[0]) < 12 or rows[0].endswith(":"):
+        return None
+    kinds = {kind for line in rows[1:10] if (kind := _chip_kind(line))}
+    if len(kinds) >= 2 and any(line in _HEADINGS for line in rows):
+        return "trialx"
+    bullets = [line for line in rows[1:] if line.startswith("• ")]
+    if (len(bullets) >= 2 and not any(kit.label_key(line) in kit.LEXICON for line in rows)
+            and sum(bool(_ELIGIBILITY_WORDS.search(line)) for line in bullets) >= 2):
+        return "medifind"
+    head = next((n for n, line in enumerate(rows) if _INCLUSION_HEAD.fullmatch(line)), None)
+    if head is not None and head + 1 < len(rows) and not _INCLUSION_HEAD.fullmatch(rows[head + 1]):
+        return "criteria"
+    return None
+
+
+def bare_id(line: str) -> str | None:
+    """The registry id a line consists of (``NCT01234567``, ``ACTRN12607000279426``, ``2021-002179-21``), if any.
+
+    >>> bare_id("NCT03268603"), bare_id("Trial NCT03268603"), bare_id("ChiCTR2000029990")
+    ('NCT03268603', None, 'ChiCTR2000029990')
+    """
+    found = find_ids(line) if len(line) <= 40 else []
+    if len(found) == 1 and re.sub(r"[\W_]", "", line).upper() == re.sub(r"[\W_]", "", found[0][1]).upper():
+        return found[0][1]
+    return None
+
+
+_INCLUSION_HEAD = re.compile(r"(?i)\W*(?:key\s+)?inclusion\s+criteria\s*:?")
+
+
+#: Characters of a page its shape is judged by.
+PAGE_HEAD = 20_000
+
+
+def _chip_kind(line: str) -> str | None:
+    """Which trialx chip a short unlabeled line is (status, phase, sex, age), if any."""
+    if len(line) > 40:
+        return None
+    low = line.lower()
+    if kx.strict_status(line):
+        return "status"
+    if kx.phase_line(line) and low not in ("n/a", "na"):
+        return "phase"
+    if low in _SEX_CHIP:
+        return "sex"
+    if _AGE_CHIP.fullmatch(low):
+        return "age"
+    return None
+
+
+_AGE_CHIP = re.compile(r"\d+\s*-\s*\d+\s*(years?|months?)|\d+\+?\s*years?")
+
+
 class EligibilityPage(Parser):
     """Eligibility-only and lay trial pages (several sites)."""
 
@@ -56,7 +140,10 @@ class EligibilityPage(Parser):
     def detect(cls, text: str, path: str) -> float:
         site = site_of(text, path)
         if site is None:
-            return 0.0
+            # no site named: a page of this family by its shape alone, just above the bar (any layout that
+            # recognises the page, the generic reader of labels included, wins over it)
+            shape = shape_of(text)
+            return 0.5 if shape == "trialx" else MIN_SHAPE_SCORE if shape else 0.0
         if site == "nyu" and "Other Inclusion Criteria:" in text:
             return 0.85
         return 0.7
@@ -64,12 +151,12 @@ class EligibilityPage(Parser):
     @classmethod
     def parse(cls, text: str, path: str) -> list[TrialRecord]:
         text = kx.guard(cls.name, text)
-        site = site_of(text, path)
+        site = site_of(text, path) or shape_of(text)
         page = kit.PageText(text)
         rec = kx.new_record(text, path, page)
         b = kx.Blocks(page, _SPEC)
         rows = [(i, x) for i, x in page.nonblank() if page.trusted(i)]
-        if rows and re.fullmatch(r"(?i)NCT\d{8}", rows[0][1]):
+        if rows and bare_id(rows[0][1]):
             rows = rows[1:]
         if rows and b.match(rows[0][1]) is None:
             if site in ("nyu", "medifind"):
@@ -85,7 +172,9 @@ class EligibilityPage(Parser):
         exclusion = b.items("exclusion", trusted_only=False)
         if site == "medifind" and not inclusion:
             inclusion = [x for i, x in page.nonblank() if x.startswith("• ")]
-        if inclusion or exclusion:
+        if site == "criteria":  # (a lay page that copies the registry's text: split as the registry's is)
+            criteria_anywhere(page, rec)
+        elif inclusion or exclusion:
             inclusion = kit.join_wrapped(inclusion)
             exclusion = kit.join_wrapped(exclusion)
             rec.eligibility_criteria = kx.criteria_text(inclusion, exclusion)
@@ -115,7 +204,7 @@ def _chips(rec: TrialRecord, rows: list[tuple[int, str]]) -> None:
             rec.phase = kx.phase_line(line)
         elif rec.sex is None and low in _SEX_CHIP:
             rec.sex = _SEX_CHIP[low]
-        elif rec.min_age_years is None and re.fullmatch(r"\d+\s*-\s*\d+\s*(years?|months?)|\d+\+?\s*years?", low):
+        elif rec.min_age_years is None and _AGE_CHIP.fullmatch(low):
             rec.min_age_years, rec.max_age_years = kit.ages_value(line)
 
 

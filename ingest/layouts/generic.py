@@ -118,7 +118,7 @@ class Generic(Parser):
             if kit.set_field(rec, field, value):
                 found += 1
         if rec.eligibility_criteria is None:
-            found += _criteria_anywhere(page, rec)
+            found += criteria_anywhere(page, rec)
         if not found:
             raise ParseError("generic: no trial fields found (no known label carried a readable value)")
         return kit.finish_record(rec, page, cls.name)
@@ -155,8 +155,9 @@ def _apply_block(rec: TrialRecord, field: str, block: str) -> int:
     return 0
 
 
-def _criteria_anywhere(page: kit.PageText, rec: TrialRecord) -> int:
-    """Criteria introduced by an ``Inclusion Criteria`` header that no lexicon label announced."""
+def criteria_anywhere(page: kit.PageText, rec: TrialRecord) -> int:
+    """Criteria introduced by an ``Inclusion Criteria`` header that no lexicon label announced, up to the next
+    label that is not about eligibility (split into items later, like a registry's criteria text)."""
     start = next((i for i, line in page.nonblank()
                   if re.match(r"^\W*(?:key\s+)?inclusion\s+criteria\b", line, re.I)), None)
     if start is None:
