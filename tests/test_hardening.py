@@ -343,6 +343,31 @@ def test_special_files_links_and_overlapping_inputs(tmp_path):
     assert not any("loop" in p for p in docs)
 
 
+def test_a_folder_that_cannot_be_listed_is_a_rejected_document_not_a_silent_gap(tmp_path):
+    """A folder deeper than the system's longest path (or one without permission) cannot be listed: it is a
+    rejected document saying so, where the walk skipped it and the files in it went missing without a word."""
+    root = small_corpus(tmp_path / "in")
+    names = ["f" * 200 + str(level) for level in range(24)]  # (~4,900 characters: more than PATH_MAX)
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in names:
+            os.mkdir(name, dir_fd=fd)
+            fd, parent = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd), fd
+            os.close(parent)
+        with open(os.open("NCT03064438.json", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "wb") as fh:
+            fh.write(V2.read_bytes())
+    finally:
+        os.close(fd)
+    db = tmp_path / "w.duckdb"
+    summary = build([str(root)], str(db), workers=1, quiet=True)
+    docs = dict(query(db, "SELECT path, coalesce(error, status) FROM documents"))
+    assert summary.documents == len(docs) == summary.ingested + summary.rejected == 8
+    [(folder, reason)] = [(p, r) for p, r in docs.items() if r != "ingested"]
+    assert folder.startswith(str(root / names[0])) and len(folder) > 4000
+    assert reason == ("unreadable: a folder that cannot be read (File name too long): the files in it, if any, "
+                      "were not found")
+
+
 def test_empty_archives_and_binary_files_of_known_kinds_are_rejected_saying_what_they_are(tmp_path):
     """An archive with no files is a rejected document, not nothing; a record compressed but not named so, a
     zip inside a zip, a PDF or a database is refused naming what it is; .bz2 and .xz files are read like .gz."""

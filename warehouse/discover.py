@@ -158,14 +158,26 @@ def _archive_members(path: str, kept: KeptListings | None) -> Iterator[InputFile
         yield InputFile(path=path, damage=damage)
 
 
-def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, os.stat_result | None]) -> list[str]:
+def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, os.stat_result | None],
+          unreadable: dict[str, str]) -> list[str]:
     """Every non-hidden file under the folder ``root``, following symbolic links to folders; a folder already in
     ``seen`` (walked before, by this or an earlier root, e.g. through a link back to a parent) is not entered.
     Each file's status goes to ``stats`` (None when it cannot be had), looked up by its name in its open folder:
-    a quarter faster than by its full path."""
+    a quarter faster than by its full path. A folder that cannot be listed (no permission, a path longer than the
+    system allows) goes to ``unreadable`` with the reason, so that what it holds is not lost in silence."""
     paths: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        st = os.stat(dirpath)
+
+    def cannot_list(exc: OSError) -> None:
+        if exc.filename is not None:
+            unreadable[os.fsdecode(exc.filename)] = exc.strerror or str(exc)
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=cannot_list):
+        try:
+            st = os.stat(dirpath)
+        except OSError as exc:
+            unreadable[dirpath] = exc.strerror or str(exc)
+            dirnames[:] = []
+            continue
         if (st.st_dev, st.st_ino) in seen:
             dirnames[:] = []
             continue
@@ -208,12 +220,13 @@ def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], 
     found: dict[str, InputFile] = {}
     stats: dict[str, os.stat_result | None] = {}
     seen: set[tuple[int, int]] = set()
+    unreadable: dict[str, str] = {}
     listings = None if kept is None else KeptListings(kept)
     for root in inputs:
         if not os.path.exists(root):
             raise FileNotFoundError(f"input path does not exist: {root}")
         root = os.path.normpath(root)
-        paths = _walk(root, seen, stats) if os.path.isdir(root) else [root]
+        paths = _walk(root, seen, stats, unreadable) if os.path.isdir(root) else [root]
         for path in paths:
             if path in found:  # overlapping inputs name the same file once
                 continue
@@ -221,6 +234,9 @@ def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], 
                 found.update((m.path, m) for m in _archive_members(path, listings))
             else:
                 found[path] = InputFile(path)
+    for path, reason in unreadable.items():  # (one rejected document each: what they hold cannot be found)
+        found.setdefault(path, InputFile(path=path, damage=f"a folder that cannot be read ({reason}): the files in "
+                                                           "it, if any, were not found"))
     if listings is not None:
         listings.prune()
     items = [found[path] for path in sorted(found)]
