@@ -83,8 +83,7 @@ def shape_of(text: str) -> str | None:
     if len(kinds) >= 2 and any(line in _HEADINGS for line in rows):
         return "trialx"
     bullets = [line for line in rows[1:] if line.startswith("• ")]
-    if (len(bullets) >= 2 and not any(kit.label_key(line) in kit.LEXICON for line in rows)
-            and sum(bool(_ELIGIBILITY_WORDS.search(line)) for line in bullets) >= 2):
+    if len(bullets) >= 2 and sum(bool(_ELIGIBILITY_WORDS.search(line)) for line in bullets) >= 2:
         return "medifind"
     head = next((n for n, line in enumerate(rows) if _INCLUSION_HEAD.fullmatch(line)), None)
     if head is not None and head + 1 < len(rows) and not _INCLUSION_HEAD.fullmatch(rows[head + 1]):
