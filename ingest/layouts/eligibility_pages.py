@@ -36,7 +36,9 @@ _SPEC = {
     "exclusion": ["Exclusion Criteria:", "Exclusion Criteria"], "summary": ["Summary", "Brief Summary:"],
     "interventions": ["Interventions", "Interventions:", "Intervention"], "locations": ["Locations", "Locations:"],
 }
-#: The score of a page known by its bullets alone: the bar a document must reach to be parsed at all.
+#: The score of a page known by its shape alone (bullets, a criteria heading, an id on line 1): the bar a
+#: document must reach to be parsed at all, below every layout that recognises the page (the generic reader
+#: of labels included). trialx chips are a signature of their own: they outrank the generic reader.
 MIN_SHAPE_SCORE = 0.3
 _SEX_CHIP = {"female": "FEMALE", "male": "MALE", "all": "ALL", "both": "ALL", "female only": "FEMALE",
              "male only": "MALE"}
@@ -68,7 +70,7 @@ def shape_of(text: str) -> str | None:
     * ``criteria``: a title, then an ``Inclusion Criteria`` heading with items under it (tundraspace,
       beReflected, stemcellmia and other lay pages).
 
-    Every other layout, the generic reader of labels included, scores above a page known by its shape alone.
+    The generic reader of labels, and every layout, outranks these shapes but trialx's (:data:`MIN_SHAPE_SCORE`).
 
     >>> shape_of("Stem cells for T1D\\nRecruiting\\n18-35 years\\nAll\\nOverview\\nText.")
     'trialx'
@@ -139,9 +141,7 @@ class EligibilityPage(Parser):
     def detect(cls, text: str, path: str) -> float:
         site = site_of(text, path)
         if site is None:
-            # no site named: a page of this family by its shape alone, just above the bar (any layout that
-            # recognises the page, the generic reader of labels included, wins over it)
-            shape = shape_of(text)
+            shape = shape_of(text)  # (no site named: a page of this family by its shape alone)
             return 0.5 if shape == "trialx" else MIN_SHAPE_SCORE if shape else 0.0
         if site == "nyu" and "Other Inclusion Criteria:" in text:
             return 0.85
