@@ -368,6 +368,29 @@ def test_a_folder_that_cannot_be_listed_is_a_rejected_document_not_a_silent_gap(
                       "were not found")
 
 
+@pytest.mark.parametrize("order", ["archive first", "file first"])
+def test_a_file_named_like_an_archive_member_displaces_it_saying_so(tmp_path, order):
+    """Archive members are named ``archive!member``: a file beside the archive with that very name (``y.zip!a.json``)
+    is a document of its own, and the archive's row says which member was not read, where one of the two was
+    dropped without a word."""
+    root = tmp_path / "in"
+    root.mkdir()
+    with zipfile.ZipFile(root / "y.zip", "w") as zf:
+        zf.writestr("NCT03064438.json", XML.read_bytes())
+        zf.writestr("other/NCT01420432.json", CLASSIC.read_bytes())
+    (root / "y.zip!NCT03064438.json").write_bytes(V2.read_bytes())
+    inputs = [str(root / "y.zip!NCT03064438.json"), str(root)] if order == "file first" else [str(root)]
+    db = tmp_path / "w.duckdb"
+    summary = build(inputs, str(db), workers=1, quiet=True)
+    docs = dict(query(db, "SELECT path, coalesce(error, status) FROM documents"))
+    assert summary.documents == len(docs) == 3 == summary.ingested + summary.rejected
+    assert docs[str(root / "y.zip!NCT03064438.json")] == docs[str(root / "y.zip!other/NCT01420432.json")] == "ingested"
+    assert docs[str(root / "y.zip")] == (
+        f"unreadable: member 'NCT03064438.json' not read: a file beside the archive has the same path "
+        f"({root / 'y.zip!NCT03064438.json'}); rename one of them")
+    assert query(db, "SELECT trial_id FROM trials ORDER BY 1") == [("NCT01420432",), ("NCT03064438",)]
+
+
 def test_empty_archives_and_binary_files_of_known_kinds_are_rejected_saying_what_they_are(tmp_path):
     """An archive with no files is a rejected document, not nothing; a record compressed but not named so, a
     zip inside a zip, a PDF or a database is refused naming what it is; .bz2 and .xz files are read like .gz."""

@@ -221,6 +221,7 @@ def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], 
     stats: dict[str, os.stat_result | None] = {}
     seen: set[tuple[int, int]] = set()
     unreadable: dict[str, str] = {}
+    shadowed: dict[str, list[str]] = {}  # archive → paths of its members that a file of the same path displaced
     listings = None if kept is None else KeptListings(kept)
     for root in inputs:
         if not os.path.exists(root):
@@ -228,15 +229,29 @@ def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], 
         root = os.path.normpath(root)
         paths = _walk(root, seen, stats, unreadable) if os.path.isdir(root) else [root]
         for path in paths:
-            if path in found:  # overlapping inputs name the same file once
+            held = found.get(path)
+            if held is not None and held.archive is None:  # overlapping inputs name the same file once
                 continue
             if path[-8:].lower().endswith(_ARCHIVE_SUFFIXES) and os.path.isfile(path):
-                found.update((m.path, m) for m in _archive_members(path, listings))
+                for m in _archive_members(path, listings):
+                    other = found.get(m.path)
+                    if other is None or other.archive == m.archive:
+                        found[m.path] = m
+                    else:  # (a file beside the archive named like this member: `x.zip!a.json`)
+                        shadowed.setdefault(path, []).append(m.path)
             else:
+                if held is not None:  # the file takes its own name; the archive member of that name is refused
+                    shadowed.setdefault(held.archive, []).append(path)
                 found[path] = InputFile(path)
     for path, reason in unreadable.items():  # (one rejected document each: what they hold cannot be found)
         found.setdefault(path, InputFile(path=path, damage=f"a folder that cannot be read ({reason}): the files in "
                                                            "it, if any, were not found"))
+    for archive, names in shadowed.items():  # (the archive's own row says which members were not read, and why)
+        why = (f"member {', '.join(repr(n[len(archive) + 1:]) for n in sorted(names))} not read: a file beside the "
+               f"archive has the same path ({sorted(names)[0]}); rename one of them")
+        earlier = found.get(archive)
+        found[archive] = InputFile(path=archive, damage=f"{earlier.damage}; {why}" if earlier and earlier.damage
+                                   else why)
     if listings is not None:
         listings.prune()
     items = [found[path] for path in sorted(found)]
