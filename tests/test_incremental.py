@@ -239,17 +239,19 @@ def test_few_files_touched_or_copied_leave_no_dead_rows(corpus, tmp_path):
 
 
 def test_file_name_that_is_not_utf8_is_cached_like_any(corpus, tmp_path):
-    """A file name with bytes that are not UTF-8 is recorded (as shown in ``documents.path``) and reused."""
-    odd = corpus / os.fsdecode(b"odd\xffname.json")
-    shutil.copy(FIXTURES / "ctgov_v2_json" / "NCT03453554_partial.json", odd)
+    """A file name with bytes that are not UTF-8 is recorded (as shown in ``documents.path``: the odd byte as
+    ``\\xff``, so two names that differ only there are two paths) and reused."""
+    shutil.copy(FIXTURES / "ctgov_v2_json" / "NCT03453554_partial.json", corpus / os.fsdecode(b"odd\xffname.json"))
+    shutil.copy(FIXTURES / "ctgov_v2_json" / "NCT00465816_partial.json", corpus / os.fsdecode(b"odd\xfename.json"))
     db = tmp_path / "w.duckdb"
     first = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     again = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    assert (first.parsed, again.parsed, again.reused) == (10, 0, 10)
+    assert (first.parsed, again.parsed, again.reused) == (11, 0, 11)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        assert con.execute("SELECT status FROM documents WHERE path LIKE '%odd\ufffdname.json'").fetchall() == [
-            ("ingested",)]
+        assert con.execute("SELECT right(path, 16), status FROM documents WHERE path LIKE '%odd%name.json' "
+                           "ORDER BY 1").fetchall() == [("odd\\xfename.json", "ingested"),
+                                                        ("odd\\xffname.json", "ingested")]
     finally:
         con.close()
 

@@ -606,12 +606,13 @@ def _assign_ids(paths: list[str], shas: list[str], errors: list[str | None]) -> 
 
 
 def _printable(path: str) -> str:
-    """A path as storable text (undecodable file-name bytes shown as U+FFFD)."""
+    """A path as storable text: a file-name byte that is not UTF-8 is shown as ``\\xff`` (so two names that differ
+    only there stay two paths, and the file can be found from its row; U+FFFD showed them alike)."""
     try:
         path.encode("utf-8")
         return path
     except UnicodeEncodeError:
-        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _identity(con: duckdb.DuckDBPyConnection, stage: parse_cache.Stage, doc_ids: list[str],
