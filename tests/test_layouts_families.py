@@ -483,9 +483,11 @@ def test_no_text_makes_a_parser_raise_anything_but_parse_error(pieces):
         parser.detect(text, "page.txt")
 
 
-def _read_as(path: Path, name: str, tmp_path: Path, with_sidecar: bool) -> list[tuple[str | None, dict]]:
-    """The records of the page at ``path`` copied to ``tmp_path/name`` (its ``.url`` sidecar beside it, if asked)."""
-    copy = tmp_path / name
+def _read_as(path: Path, name: str, folder: Path, with_sidecar: bool) -> list[tuple[str | None, dict]]:
+    """The records of the page at ``path`` copied to a new ``folder`` as ``name`` (its ``.url`` sidecar beside it,
+    if asked)."""
+    folder.mkdir()
+    copy = folder / name
     shutil.copy(path, copy)
     if with_sidecar and path.with_suffix(".url").exists():
         shutil.copy(path.with_suffix(".url"), copy.with_suffix(".url"))
@@ -498,8 +500,6 @@ def _read_as(path: Path, name: str, tmp_path: Path, with_sidecar: bool) -> list[
 def test_a_page_reads_the_same_under_a_name_that_says_nothing(tmp_path, name):
     """The field guide's captures are named by a number and a hash: a page's site is read from its text and its
     sidecar, never from its own file name (which only names the family here)."""
-    (tmp_path / "own").mkdir()
-    (tmp_path / "neutral").mkdir()
     own = _read_as(PAGES / name, name, tmp_path / "own", with_sidecar=True)
     assert _read_as(PAGES / name, "017_5f0c2e9a41b7d3c8.txt", tmp_path / "neutral", with_sidecar=True) == own
 
@@ -508,25 +508,30 @@ def test_a_page_reads_the_same_under_a_name_that_says_nothing(tmp_path, name):
 def test_eligibility_pages_are_known_by_their_shape_without_any_url(tmp_path, name):
     """trialx (a title, chips, ``Overview``/``Eligibility``) and MedIFind (a title, unheaded bullets) pages name
     no site in their text: without a URL they are read by their shape, not rejected as of unknown layout."""
-    (tmp_path / "own").mkdir()
-    (tmp_path / "bare").mkdir()
     [(layout, own)] = _read_as(PAGES / name, name, tmp_path / "own", with_sidecar=True)
     [(bare_layout, bare)] = _read_as(PAGES / name, "003_a1b2c3d4e5f60718.txt", tmp_path / "bare", with_sidecar=False)
     assert own.pop("source_url") and bare.pop("source_url") is None
     assert (bare_layout, bare) == (layout, own) == ("eligibility_pages", own)
 
 
+def _lay_page(tmp_path: Path, record: str, page_text) -> tuple:
+    """(the real v2 record, the one record read from a page named by a number and a hash that holds
+    ``page_text(record)``), the page read as an eligibility page."""
+    source = HERE / "fixtures" / "ctgov_v2_json" / record
+    [registry] = parse_document(str(source), source.read_bytes()).records
+    page = tmp_path / "042_9c1e7a0b3d5f2468.txt"
+    page.write_text(page_text(registry), encoding="utf-8")
+    doc = parse_document(str(page), page.read_bytes())
+    assert doc.error is None and doc.layout == "eligibility_pages"
+    [rec] = doc.records
+    return registry, rec
+
+
 @pytest.mark.parametrize("record", ["NCT03064438.json", "NCT03281889.json", "NCT06388018.json"])
 def test_a_lay_page_of_a_title_and_its_criteria_is_read_not_rejected(tmp_path, record):
     """A lay page that names no site and carries only a title and the registry's eligibility text (tundraspace,
     beReflected, stemcellmia…) is read by its shape: the title, and the same criteria as the registry record."""
-    source = HERE / "fixtures" / "ctgov_v2_json" / record
-    [registry] = parse_document(str(source), source.read_bytes()).records
-    page = tmp_path / "042_9c1e7a0b3d5f2468.txt"
-    page.write_text(f"{registry.brief_title}\n\n{registry.eligibility_criteria}\n", encoding="utf-8")
-    doc = parse_document(str(page), page.read_bytes())
-    assert doc.error is None and doc.layout == "eligibility_pages"
-    [rec] = doc.records
+    registry, rec = _lay_page(tmp_path, record, lambda r: f"{r.brief_title}\n\n{r.eligibility_criteria}\n")
     assert rec.brief_title == registry.brief_title and rec.trial_id.startswith("DOC-")
     assert [(c.criterion_type, c.text) for c in rec.criteria] == [
         (c.criterion_type, c.text) for c in registry.criteria]
@@ -535,12 +540,7 @@ def test_a_lay_page_of_a_title_and_its_criteria_is_read_not_rejected(tmp_path, r
 @pytest.mark.parametrize("record", ["NCT02513394.json", "NCT04207047.json"])
 def test_a_lay_page_with_a_bare_id_on_its_first_line_is_that_trial(tmp_path, record):
     """Stem Cells Australia prints the id alone on line 1, then the title and a lay summary (no labels)."""
-    source = HERE / "fixtures" / "ctgov_v2_json" / record
-    [registry] = parse_document(str(source), source.read_bytes()).records
-    page = tmp_path / "077_0d4c8b2a6e1f3579.txt"
-    page.write_text(f"{registry.trial_id}\n{registry.brief_title}\n\n{registry.brief_summary}\n", encoding="utf-8")
-    doc = parse_document(str(page), page.read_bytes())
-    assert doc.error is None and doc.layout == "eligibility_pages"
-    [rec] = doc.records
+    registry, rec = _lay_page(tmp_path, record,
+                              lambda r: f"{r.trial_id}\n{r.brief_title}\n\n{r.brief_summary}\n")
     assert (rec.trial_id, rec.registry, rec.brief_title) == (registry.trial_id, "ClinicalTrials.gov",
                                                               registry.brief_title)

@@ -221,7 +221,7 @@ def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], 
     stats: dict[str, os.stat_result | None] = {}
     seen: set[tuple[int, int]] = set()
     unreadable: dict[str, str] = {}
-    shadowed: dict[str, list[str]] = {}  # archive → paths of its members that a file of the same path displaced
+    shadowed: dict[str, set[str]] = {}  # archive → paths of its members that a file of the same path displaced
     listings = None if kept is None else KeptListings(kept)
     for root in inputs:
         if not os.path.exists(root):
@@ -238,10 +238,10 @@ def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], 
                     if other is None or other.archive == m.archive:
                         found[m.path] = m
                     else:  # (a file beside the archive named like this member: `x.zip!a.json`)
-                        shadowed.setdefault(path, []).append(m.path)
+                        shadowed.setdefault(path, set()).add(m.path)
             else:
                 if held is not None:  # the file takes its own name; the archive member of that name is refused
-                    shadowed.setdefault(held.archive, []).append(path)
+                    shadowed.setdefault(held.archive, set()).add(path)
                 found[path] = InputFile(path)
     for path, reason in unreadable.items():  # (one rejected document each: what they hold cannot be found)
         found.setdefault(path, InputFile(path=path, damage=f"a folder that cannot be read ({reason}): the files in "
