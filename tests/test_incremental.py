@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,7 @@ from ingest.dispatch import parse_document
 from warehouse import cache as parse_cache
 from warehouse import derive, merge
 from warehouse.build import build, reference_frames
-from warehouse.discover import InputFile, discover
+from warehouse.discover import FileStat, InputFile, discover, find, signature
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
@@ -148,6 +149,19 @@ def test_unchanged_files_are_not_even_read(corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(InputFile, "read", refuse)
     summary = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert summary.reused == 9
+
+
+def test_found_files_keep_only_the_status_the_cache_compares(corpus):
+    """A build holds every file's status to its end: only what the cache compares (size, times, inode) and the
+    device, the values os.stat gives, not os.stat's 19 fields (600 bytes a file, 180 MB at 300,000 files)."""
+    with zipfile.ZipFile(corpus / "pair.zip", "w") as zf:  # (a member's status is its archive's)
+        for name in ("NCT00081055.json", "NCT01420432.json"):
+            zf.write(FIXTURES / "build" / name, name)
+    items, stats = find([str(corpus)])
+    assert len(items) == len(stats) == 11 and sum(item.archive is not None for item in items) == 2
+    for item, st in zip(items, stats, strict=True):
+        full = os.stat(item.archive or item.path)
+        assert type(st) is FileStat and signature(st) == signature(full) and st.st_dev == full.st_dev
 
 
 def test_renamed_record_is_reused_renamed_page_is_parsed_again(corpus, tmp_path):

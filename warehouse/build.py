@@ -40,7 +40,7 @@ from ingest.errors import NotStreamable
 from ingest.model import ParsedDocument
 from warehouse import archives, derive, identity, parallel, parse_pool, schema, scope, stream_parse
 from warehouse import cache as parse_cache
-from warehouse.discover import InputFile, find, signature
+from warehouse.discover import FileStat, InputFile, find, signature
 from warehouse.file_copy import BackgroundCopy
 from warehouse.merge import (
     SQL_SIGNATURES,
@@ -455,7 +455,7 @@ def _chunks(todo: list[tuple[int, InputFile]], workers: int, sizes: list[int]) -
     return chunks
 
 
-def _sizes(items: list[InputFile], stats: list[os.stat_result | None]) -> list[int]:
+def _sizes(items: list[InputFile], stats: list[FileStat | None]) -> list[int]:
     """About how many bytes each document holds: its file's size; an archive's size shared among its members."""
     members = Counter(item.archive for item in items if item.archive is not None)
     return [0 if st is None else st.st_size // (members[item.archive] if item.archive is not None else 1)
@@ -687,8 +687,8 @@ _LINKS_SCHEMA = pa.schema([("doc_id", pa.string()), ("provisional_id", pa.string
                            ("linked", pa.bool_())])
 
 
-def _without_own_files(items: list[InputFile], stats: list[os.stat_result | None],
-                       target: Path) -> tuple[list[InputFile], list[os.stat_result | None]]:
+def _without_own_files(items: list[InputFile], stats: list[FileStat | None],
+                       target: Path) -> tuple[list[InputFile], list[FileStat | None]]:
     """The inputs, and their files' status, less the warehouse itself and its write-ahead log (a warehouse inside
     its input folder; compared by device and inode, so links are caught too)."""
     own = set()
@@ -843,7 +843,7 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     return summary
 
 
-def _written_since(stats: list[os.stat_result | None], target: Path) -> bool:
+def _written_since(stats: list[FileStat | None], target: Path) -> bool:
     """Whether some input file was written or changed after the warehouse file was: a file's ctime against the
     warehouse's mtime, both set by the system's clock (a file's own mtime may be anything, e.g. from an archive)."""
     try:
@@ -860,7 +860,7 @@ def _stop(warm: ProcessPoolExecutor | None, target: Path) -> None:
         shutil.rmtree(_workers_path(target), ignore_errors=True)
 
 
-def _build(items: list[InputFile], stats: list[os.stat_result | None], sizes: list[int], inputs: list[str],
+def _build(items: list[InputFile], stats: list[FileStat | None], sizes: list[int], inputs: list[str],
            stage: parse_cache.Stage, target: Path, tmp: Path, spill: Path, workers: int,
            warm: ProcessPoolExecutor | None, quiet: bool, limit: float | None,
            freeing: list[threading.Thread], early: BackgroundCopy | None) -> BuildSummary:

@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover - not POSIX: no cross-build lock
 
 from ingest.ids import linked_ids
 from ingest.model import TRIAL_FIELDS, ParsedDocument
-from warehouse.discover import InputFile
+from warehouse.discover import FileStat, InputFile
 from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
 
@@ -591,7 +591,7 @@ class Stage:
         return {ck for (ck,) in self.connect().execute("SELECT ck FROM docs WHERE ck IN (SELECT unnest(?))",
                                                        [wanted]).fetchall()}
 
-    def unchanged_files(self, paths: list[str], stats: list[os.stat_result | None]
+    def unchanged_files(self, paths: list[str], stats: list[FileStat | None]
                         ) -> tuple[list[tuple[int, str, bool]], set[str]]:
         """The files found as earlier builds recorded them (the same path and
         :func:`~warehouse.discover.signature`), as (index in ``paths``, sha256, whether an entry is keyed by that

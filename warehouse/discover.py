@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import functools
 import gzip
 import hashlib
 import json
@@ -16,7 +17,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from warehouse.archives import (
     MAX_MEMBER_BYTES,
@@ -91,7 +92,27 @@ def _opener(path: str) -> Callable[..., BinaryIO] | None:
     return _COMPRESSED.get(tail[tail.rfind("."):])
 
 
-def signature(st: os.stat_result | None) -> str | None:
+class FileStat(NamedTuple):
+    """What a build keeps of a file's status, named as in :class:`os.stat_result` (which holds 19 fields, ~600
+    bytes a file: 180 MB at 300,000 files, held through the build)."""
+
+    st_size: int
+    st_mtime_ns: int
+    st_ctime_ns: int
+    st_ino: int
+    st_dev: int
+
+
+def file_stat(path: str, dir_fd: int | None = None) -> FileStat:
+    """The :class:`FileStat` of ``path`` (relative to ``dir_fd`` when given); raises OSError as :func:`os.stat`."""
+    st = os.stat(path, dir_fd=dir_fd)
+    return _FILE_STAT((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
+
+
+_FILE_STAT = functools.partial(tuple.__new__, FileStat)  # (FileStat._make, without its Python frame)
+
+
+def signature(st: FileStat | os.stat_result | None) -> str | None:
     """Size, times and inode of a file: unchanged signature → unchanged bytes."""
     if st is None:
         return None
@@ -158,7 +179,7 @@ def _archive_members(path: str, kept: KeptListings | None) -> Iterator[InputFile
         yield InputFile(path=path, damage=damage)
 
 
-def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, os.stat_result | None],
+def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, FileStat | None],
           unreadable: dict[str, str]) -> list[str]:
     """Every non-hidden file under the folder ``root``, following symbolic links to folders; a folder already in
     ``seen`` (walked before, by this or an earlier root, e.g. through a link back to a parent) is not entered.
@@ -193,8 +214,9 @@ def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, os.stat_result
             for name in names:
                 path = prefix + name
                 paths.append(path)
-                try:
-                    stats[path] = os.stat(path) if folder is None else os.stat(name, dir_fd=folder)
+                try:  # (file_stat, inline: 0.05 s less at 100,000 files)
+                    st = os.stat(path) if folder is None else os.stat(name, dir_fd=folder)
+                    stats[path] = _FILE_STAT((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
                 except OSError:
                     stats[path] = None
         finally:
@@ -214,11 +236,11 @@ def discover(inputs: list[str], kept: Path | None = None) -> list[InputFile]:
     return find(inputs, kept)[0]
 
 
-def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], list[os.stat_result | None]]:
+def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], list[FileStat | None]]:
     """:func:`discover`, with the status of each document's file (an archive member's: its archive's), None
     for a file that cannot be had."""
     found: dict[str, InputFile] = {}
-    stats: dict[str, os.stat_result | None] = {}
+    stats: dict[str, FileStat | None] = {}
     seen: set[tuple[int, int]] = set()
     unreadable: dict[str, str] = {}
     shadowed: dict[str, set[str]] = {}  # archive → paths of its members that a file of the same path displaced
@@ -258,10 +280,10 @@ def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], 
     return items, [_status(item.archive or item.path, stats) for item in items]
 
 
-def _status(path: str, known: dict[str, os.stat_result | None]) -> os.stat_result | None:
+def _status(path: str, known: dict[str, FileStat | None]) -> FileStat | None:
     if path in known:
         return known[path]
     try:
-        return os.stat(path)
+        return file_stat(path)
     except OSError:
         return None
