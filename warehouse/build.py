@@ -568,6 +568,11 @@ class _Batcher:
         if repeats:  # (the rows of entries known already, e.g. of touched files, are removed at once)
             self.stage.compact(repeats)
 
+    def finish(self) -> None:
+        """Record what is left; the keys staged (a string per document) are then let go, not held by the merge."""
+        self.flush()
+        self.staged = set() if self.staged is not None else None
+
 
 class _Light:
     """What linking an id-less page needs of a record (see :func:`warehouse.identity.link_provisional`)."""
@@ -940,7 +945,7 @@ def _build(items: list[InputFile], stats: list[FileStat | None], sizes: list[int
                     batcher.add(*staged)
                 if bar is not None:
                     bar.update(done)
-            batcher.flush()
+            batcher.finish()
         finally:
             _CACHED = frozenset()
             if bar is not None:
@@ -961,10 +966,9 @@ def _build(items: list[InputFile], stats: list[FileStat | None], sizes: list[int
         con.unregister("_cur_rows")
         build_id = _build_id(code, paths, cks, doc_ids, errors)
         stat_change.dropped.update(paths[k] for k, _ in todo)
-        stat_change.added = [(paths[k], signature(stats[k]), shas[k]) for k, _ in todo
-                             if stats[k] is not None and cks[k] is not None]
         current = _installed_summary(target) if installed == build_id else None
         if current is not None:  # the installed warehouse was built from exactly these documents by this code
+            stat_change.added = _stat_rows(todo, paths, stats, shas, cks)
             stage.finish_stat(stat_change)
             current.parsed, current.reused = batcher.parsed, _reused(n, todo, cks, batcher.parsed)
             current.notes.append("the warehouse is up to date: nothing to merge")
@@ -1038,6 +1042,7 @@ def _build(items: list[InputFile], stats: list[FileStat | None], sizes: list[int
     summary.parsed = batcher.parsed
     summary.reused = _reused(n, todo, cks, batcher.parsed)
     if stage.persistent:
+        stat_change.added = _stat_rows(todo, paths, stats, shas, cks)  # (made after the merge: not held through it)
         try:
             stage.finish([c for c in cks if c is not None], stat_change, build=(build_id, code),
                          patched=patching is not None, scoped=scoped, refused=refused)
@@ -1142,6 +1147,12 @@ def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tm
         con.execute(f'DELETE FROM wh."{table}"')
     con.execute("DELETE FROM _src WHERE trial_id NOT IN (SELECT trial_id FROM _dirty)")
     return con.execute("SELECT count(*) FROM _dirty").fetchone()[0]
+
+
+def _stat_rows(todo: list[tuple[int, InputFile]], paths: list[str], stats: list[FileStat | None], shas: list[str],
+               cks: list[str | None]) -> list[tuple[str, str, str]]:
+    """The (path, signature, sha256) the cache records of the files read by this build (those it could read)."""
+    return [(paths[k], signature(stats[k]), shas[k]) for k, _ in todo if stats[k] is not None and cks[k] is not None]
 
 
 def _reused(n: int, todo: list[tuple[int, InputFile]], cks: list[str | None], parsed: int) -> int:
