@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import subprocess
 import sys
 
+import duckdb
 import pyarrow.parquet as pq
+import pytest
 from click.testing import CliRunner
 
 from warehouse.cli import cli
@@ -24,6 +28,30 @@ def test_build_without_any_input_fails_cleanly(tmp_path):
     result = CliRunner().invoke(cli, ["build", "--input", str(tmp_path / "missing"), "--db", str(tmp_path / "w")])
     assert result.exit_code != 0
     assert "no warehouse was written" in result.output
+
+
+@pytest.mark.parametrize("raised", ["os", "duckdb"])
+def test_a_full_disk_is_named_and_the_previous_warehouse_stays(build_inputs, tmp_path, monkeypatch, raised):
+    """A write that finds the disk full (from Python, or inside DuckDB's own message) fails the build with words
+    saying so; the warehouse built before is untouched and nothing is left beside it."""
+    from warehouse import schema
+
+    db = tmp_path / "w.duckdb"
+    assert CliRunner().invoke(cli, ["build", "--input", str(build_inputs / "records"), "--db", str(db)]).exit_code == 0
+    before = db.read_bytes()
+
+    def full(con, *args, **kwargs):
+        if raised == "os":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        raise duckdb.IOException(f'Could not write file "{tmp_path}/.w.duckdb.building-1": {os.strerror(errno.ENOSPC)}')
+
+    monkeypatch.setattr(schema, "record_build_info", full)
+    result = CliRunner().invoke(cli, ["build", "--input", str(build_inputs), "--db", str(db)])
+    assert result.exit_code == 1
+    assert f"no warehouse was written: the disk holding {tmp_path} is full" in result.output
+    assert "The previous warehouse, if any, is as it was" in result.output
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb")) == []
 
 
 def test_query_formats(built_db):

@@ -5,7 +5,9 @@ A command imports the modules it needs when it runs, so a query does not pay for
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
 import sys
 
 import click
@@ -49,10 +51,20 @@ def build(inputs: tuple[str, ...], db: str, workers: int | None, cache: bool | N
         summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet, cache=cache,
                                   doc_timeout=doc_timeout)
     except (build_mod.BuildError, ValidationError, ViewError, OSError, duckdb.Error) as exc:
-        raise click.ClickException(f"no warehouse was written: {exc}") from None
+        raise click.ClickException(f"no warehouse was written: {_why(exc, db)}") from None
     if not quiet:
         click.echo(summary.render())
         click.echo(f"warehouse: {db}")
+
+
+def _why(exc: Exception, db: str) -> str:
+    """Why a build failed, a full disk said in so many words (DuckDB reports it inside its own messages)."""
+    if getattr(exc, "errno", None) == errno.ENOSPC or os.strerror(errno.ENOSPC) in str(exc):
+        folder = os.path.dirname(os.path.abspath(db))
+        return (f"the disk holding {folder} is full: the warehouse, its parse cache and its temporary files are "
+                f"written there. The previous warehouse, if any, is as it was; free some space and build again. "
+                f"({exc})")
+    return str(exc)
 
 
 @cli.command()
