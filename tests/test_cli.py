@@ -49,7 +49,7 @@ def test_a_full_disk_is_named_and_the_previous_warehouse_stays(build_inputs, tmp
     result = CliRunner().invoke(cli, ["build", "--input", str(build_inputs), "--db", str(db)])
     assert result.exit_code == 1
     assert f"no warehouse was written: the disk holding {tmp_path} is full" in result.output
-    assert "The previous warehouse, if any, is as it was" in result.output
+    assert "The previous warehouse, if any, is as it was. Free some space and try again." in result.output
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb")) == []
 

@@ -153,6 +153,47 @@ def test_contacts_only_on_request_and_left_over_files_are_removed(built_db, tmp_
     assert (out / "notes.parquet").read_bytes() == b"not ours"  # a file this export did not write stays
 
 
+def test_an_export_that_fails_leaves_the_previous_export_as_it_was(built_db, tmp_path, monkeypatch):
+    """Every file is written aside and moved into place only once all are: a failure part-way (here the disk full
+    just after the changed ``trials`` was written) leaves every file of the previous export byte for byte, and
+    nothing else."""
+    from warehouse import export as export_mod
+
+    out = tmp_path / "out"
+    export(str(built_db), str(out))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    other = _copy(built_db, tmp_path)
+    con = duckdb.connect(str(other))
+    con.execute("DELETE FROM trials WHERE trial_id = (SELECT min(trial_id) FROM trials)")
+    con.close()
+    real, calls = export_mod._write, []
+
+    def write(*args, **kwargs):
+        if calls and calls[-1] == "trials":
+            raise duckdb.IOException("Could not write file: No space left on device")
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export_mod, "_write", write)
+    with pytest.raises(duckdb.IOException):
+        export(str(other), str(out))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    monkeypatch.setattr(export_mod, "_write", real)
+    export(str(other), str(out))  # (the same export, let through: it does change the files)
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after.keys() == before.keys() and after["trials.parquet"] != before["trials.parquet"]
+
+
+def test_the_folder_of_a_killed_export_is_removed_by_the_next(built_db, tmp_path):
+    out = tmp_path / "out"
+    abandoned = out / ".export-999999999"  # (no such process)
+    abandoned.mkdir(parents=True)
+    (abandoned / "trials.parquet").write_bytes(b"cut short")
+    export(str(built_db), str(out))
+    assert not abandoned.exists() and not list(out.glob(".export-*"))
+    assert pq.read_table(out / "trials.parquet").num_rows > 0
+
+
 def test_deprecated_versions_are_skipped(built_db, tmp_path):
     folder = tmp_path / "views"
     shutil.copytree(views.DEFAULT_VIEWS_DIR, folder)

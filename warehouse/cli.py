@@ -51,19 +51,19 @@ def build(inputs: tuple[str, ...], db: str, workers: int | None, cache: bool | N
         summary = build_mod.build(list(inputs), db, workers=workers, quiet=quiet, cache=cache,
                                   doc_timeout=doc_timeout)
     except (build_mod.BuildError, ValidationError, ViewError, OSError, duckdb.Error) as exc:
-        raise click.ClickException(f"no warehouse was written: {_why(exc, db)}") from None
+        why = _why(exc, os.path.dirname(os.path.abspath(db)), "the warehouse, its parse cache and its temporary files "
+                   "are written there. The previous warehouse, if any, is as it was")
+        raise click.ClickException(f"no warehouse was written: {why}") from None
     if not quiet:
         click.echo(summary.render())
         click.echo(f"warehouse: {db}")
 
 
-def _why(exc: Exception, db: str) -> str:
-    """Why a build failed, a full disk said in so many words (DuckDB reports it inside its own messages)."""
+def _why(exc: Exception, folder: str, kept: str) -> str:
+    """What went wrong, a full disk said in so many words (DuckDB reports it inside its own messages): which
+    folder's disk, and ``kept``: what is as it was (each command being all or nothing)."""
     if getattr(exc, "errno", None) == errno.ENOSPC or os.strerror(errno.ENOSPC) in str(exc):
-        folder = os.path.dirname(os.path.abspath(db))
-        return (f"the disk holding {folder} is full: the warehouse, its parse cache and its temporary files are "
-                f"written there. The previous warehouse, if any, is as it was; free some space and build again. "
-                f"({exc})")
+        return f"the disk holding {os.path.abspath(folder)} is full: {kept}. Free some space and try again. ({exc})"
     return str(exc)
 
 
@@ -106,7 +106,8 @@ def export(db: str, out: str, include_contacts: bool) -> None:
     try:
         written = export_mod.export(db, out, include_contacts=include_contacts)
     except (export_mod.ExportError, ViewError, duckdb.Error, OSError) as exc:
-        raise click.ClickException(f"export failed: {exc}") from None
+        why = _why(exc, out, "the previous export, if any, is as it was")
+        raise click.ClickException(f"export failed: {why}") from None
     click.echo(f"wrote {len(written)} Parquet files and the data dictionary to {out}")
 
 

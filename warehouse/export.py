@@ -5,10 +5,17 @@ Exported: every table (``contacts`` only on request), every current version of e
 ``sql/schema`` (``conflicts``, ``unlinked_documents``, ``rejected_documents`` …). Each file's key-value metadata
 holds ``contract_version``, ``schema_version``, ``relation`` and, for a view, ``view_version``. The dictionary is
 written as ``data_dictionary.md`` and ``data_dictionary.json``. Two exports of one warehouse are byte-identical.
+
+All or nothing: every file is first written to a hidden folder inside ``out`` and moved into place only once all
+are written, so an export that fails (a full disk, a killed process) leaves the previous export as it was, with
+no file cut short.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -70,9 +77,9 @@ def _plan(con: duckdb.DuckDBPyConnection, catalog: list[views_mod.View], include
     return tables, core, sorted(versioned, key=lambda item: item[2])
 
 
-def _remove_stale(out_dir: Path, written: list[Path]) -> None:
+def _remove_stale(out_dir: Path, written: list[str]) -> None:
     """Delete Parquet files of an earlier export that this one does not write (e.g. contacts left behind)."""
-    keep = {p.name for p in written}
+    keep = set(written)
     for path in sorted(out_dir.glob("*.parquet")):
         if path.name in keep:
             continue
@@ -90,30 +97,66 @@ def export(db: str, out: str, *, include_contacts: bool = False,
     catalog = views_mod.load_catalog(views_dir)
     out_dir = Path(out)
     con = connect_read_only(db, files=True)
-    written: list[Path] = []
-    docs: list[dictionary.RelationDoc] = []
     try:
         tables, core, versioned = _plan(con, catalog, include_contacts)
         out_dir.mkdir(parents=True, exist_ok=True)
-        comments = dictionary.read_comments(con)
-        fallback = None if comments.columns else dictionary.schema_comments()
-        base = {"contract_version": CONTRACT_VERSION, "schema_version": SCHEMA_VERSION}
-        for name, kind in [(t, "table") for t in tables] + [(v, "view") for v in core]:
-            columns = _columns(con, name)
-            target = out_dir / f"{name}.parquet"
-            rows = _write(con, name, columns, target, {**base, "relation": name})
-            written.append(target)
-            docs.append(dictionary.table_doc(name, kind, columns, rows, comments, fallback))
-        for view, vv, relation in versioned:
-            columns = _columns(con, relation)
-            target = out_dir / f"{relation}.parquet"
-            rows = _write(con, relation, columns, target,
-                          {**base, "relation": relation, "view_version": str(vv.version)})
-            written.append(target)
-            docs.append(dictionary.view_doc(view, vv, relation, columns, rows))
+        _remove_abandoned(out_dir)
+        staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            written = _write_all(con, staging, tables, core, versioned)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     finally:
         con.close()
+    for name in written + list(DICTIONARY_FILES):  # (the dictionary last: it describes the files in place)
+        os.replace(staging / name, out_dir / name)
+    staging.rmdir()
     _remove_stale(out_dir, written)
-    (out_dir / "data_dictionary.json").write_text(dictionary.to_json(docs, base), encoding="utf-8")
-    (out_dir / "data_dictionary.md").write_text(dictionary.to_markdown(docs, base), encoding="utf-8")
+    return [out_dir / name for name in written]
+
+
+#: The hidden folder, inside the export folder, where an export is written before it is moved into place.
+STAGING_PREFIX = ".export-"
+
+
+def _remove_abandoned(out_dir: Path) -> None:
+    """Remove the staging folders of exports killed before they finished (their process is gone)."""
+    for folder in out_dir.glob(f"{STAGING_PREFIX}*"):
+        pid = folder.name[len(STAGING_PREFIX):]
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+                continue  # (an export running now)
+            except ProcessLookupError:
+                pass
+            except OSError:
+                continue
+        with contextlib.suppress(OSError):
+            shutil.rmtree(folder)
+
+
+def _write_all(con: duckdb.DuckDBPyConnection, staging: Path, tables: list[str], core: list[str],
+               versioned: list) -> list[str]:
+    """Write every relation's Parquet file and the dictionary into ``staging``; returns the Parquet file names."""
+    written: list[str] = []
+    docs: list[dictionary.RelationDoc] = []
+    comments = dictionary.read_comments(con)
+    fallback = None if comments.columns else dictionary.schema_comments()
+    base = {"contract_version": CONTRACT_VERSION, "schema_version": SCHEMA_VERSION}
+    for name, kind in [(t, "table") for t in tables] + [(v, "view") for v in core]:
+        columns = _columns(con, name)
+        rows = _write(con, name, columns, staging / f"{name}.parquet", {**base, "relation": name})
+        written.append(f"{name}.parquet")
+        docs.append(dictionary.table_doc(name, kind, columns, rows, comments, fallback))
+    for view, vv, relation in versioned:
+        columns = _columns(con, relation)
+        rows = _write(con, relation, columns, staging / f"{relation}.parquet",
+                      {**base, "relation": relation, "view_version": str(vv.version)})
+        written.append(f"{relation}.parquet")
+        docs.append(dictionary.view_doc(view, vv, relation, columns, rows))
+    (staging / "data_dictionary.json").write_text(dictionary.to_json(docs, base), encoding="utf-8")
+    (staging / "data_dictionary.md").write_text(dictionary.to_markdown(docs, base), encoding="utf-8")
     return written
