@@ -571,7 +571,8 @@ class _Batcher:
     def finish(self) -> None:
         """Record what is left; the keys staged (a string per document) are then let go, not held by the merge."""
         self.flush()
-        self.staged = set() if self.staged is not None else None
+        if self.staged:
+            self.staged.clear()
 
 
 class _Light:

@@ -214,7 +214,7 @@ def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, FileStat | Non
             for name in names:
                 path = prefix + name
                 paths.append(path)
-                try:  # (file_stat, inline: 0.05 s less at 100,000 files)
+                try:  # (file_stat inline: one Python call fewer a file)
                     st = os.stat(path) if folder is None else os.stat(name, dir_fd=folder)
                     stats[path] = _FILE_STAT((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
                 except OSError:
