@@ -42,6 +42,7 @@ from warehouse import archives, derive, identity, parallel, parse_pool, schema, 
 from warehouse import cache as parse_cache
 from warehouse.discover import FileStat, InputFile, find, signature
 from warehouse.file_copy import BackgroundCopy
+from warehouse.leftovers import remove_abandoned
 from warehouse.merge import (
     SQL_SIGNATURES,
     TRIAL_TABLES,
@@ -730,23 +731,8 @@ def _install(tmp: Path, target: Path) -> list[threading.Thread]:
 
 def _clean_leftovers(target: Path) -> None:
     """Remove temporary files of earlier builds of ``target`` whose process is gone (killed builds)."""
-    for pattern in (f".{target.name}.building-*", f".{target.name}.staging-*", f".{target.name}.spill-*",
-                    f".{target.name}.workers-*", f".{target.name}.old-*"):
-        for path in target.parent.glob(pattern):
-            pid = path.name.rsplit("-", 1)[-1].split(".", 1)[0]
-            if not pid.isdigit() or int(pid) == os.getpid():
-                continue
-            try:
-                os.kill(int(pid), 0)
-                continue
-            except ProcessLookupError:
-                pass
-            except PermissionError:
-                continue
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+    remove_abandoned(target.parent, (f".{target.name}.building-*", f".{target.name}.staging-*",
+                                     f".{target.name}.spill-*", f".{target.name}.workers-*", f".{target.name}.old-*"))
 
 
 def _check_target(target: Path) -> None:

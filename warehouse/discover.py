@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bz2
 import contextlib
-import functools
 import gzip
 import hashlib
 import json
@@ -106,10 +105,7 @@ class FileStat(NamedTuple):
 def file_stat(path: str, dir_fd: int | None = None) -> FileStat:
     """The :class:`FileStat` of ``path`` (relative to ``dir_fd`` when given); raises OSError as :func:`os.stat`."""
     st = os.stat(path, dir_fd=dir_fd)
-    return _FILE_STAT((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
-
-
-_FILE_STAT = functools.partial(tuple.__new__, FileStat)  # (FileStat._make, without its Python frame)
+    return FileStat(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 def signature(st: FileStat | os.stat_result | None) -> str | None:
@@ -214,9 +210,8 @@ def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, FileStat | Non
             for name in names:
                 path = prefix + name
                 paths.append(path)
-                try:  # (file_stat inline: one Python call fewer a file)
-                    st = os.stat(path) if folder is None else os.stat(name, dir_fd=folder)
-                    stats[path] = _FILE_STAT((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
+                try:
+                    stats[path] = file_stat(path) if folder is None else file_stat(name, folder)
                 except OSError:
                     stats[path] = None
         finally:

@@ -13,7 +13,6 @@ no file cut short.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -24,6 +23,7 @@ import pyarrow.parquet as pq
 from warehouse import dictionary
 from warehouse import views as views_mod
 from warehouse.contract import CONTRACT_VERSION, REQUIRED
+from warehouse.leftovers import remove_abandoned
 from warehouse.query import connect_read_only
 from warehouse.schema import SCHEMA_VERSION
 from warehouse.sql_text import identifier, literal
@@ -100,7 +100,7 @@ def export(db: str, out: str, *, include_contacts: bool = False,
     try:
         tables, core, versioned = _plan(con, catalog, include_contacts)
         out_dir.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(out_dir)
+        remove_abandoned(out_dir, [f"{STAGING_PREFIX}*"])  # (killed exports')
         staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
@@ -120,22 +120,6 @@ def export(db: str, out: str, *, include_contacts: bool = False,
 
 #: The hidden folder, inside the export folder, where an export is written before it is moved into place.
 STAGING_PREFIX = ".export-"
-
-
-def _remove_abandoned(out_dir: Path) -> None:
-    """Remove the staging folders of exports killed before they finished (their process is gone)."""
-    for folder in out_dir.glob(f"{STAGING_PREFIX}*"):
-        pid = folder.name[len(STAGING_PREFIX):]
-        if pid.isdigit() and int(pid) != os.getpid():
-            try:
-                os.kill(int(pid), 0)
-                continue  # (an export running now)
-            except ProcessLookupError:
-                pass
-            except OSError:
-                continue
-        with contextlib.suppress(OSError):
-            shutil.rmtree(folder)
 
 
 def _write_all(con: duckdb.DuckDBPyConnection, staging: Path, tables: list[str], core: list[str],
