@@ -17,7 +17,7 @@ from ingest.dispatch import parse_document
 from warehouse import cache as parse_cache
 from warehouse import derive, merge
 from warehouse.build import build, reference_frames
-from warehouse.discover import FileStat, InputFile, discover, find, signature
+from warehouse.discover import ChangeWatch, FileStat, InputFile, discover, find, signature
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
@@ -162,6 +162,21 @@ def test_found_files_keep_only_the_status_the_cache_compares(corpus):
     for item, st in zip(items, stats, strict=True):
         full = os.stat(item.archive or item.path)
         assert type(st) is FileStat and signature(st) == signature(full) and st.st_dev == full.st_dev
+
+
+def test_the_walk_tells_its_watch_once_of_the_first_file_changed_since_a_time(corpus):
+    """A :class:`ChangeWatch` hears of the first file walked whose ctime is after its time, once, however many
+    changed; with none changed (or a time in the future) it hears nothing."""
+    heard: list[str] = []
+    latest = max(os.stat(p).st_ctime_ns for p in corpus.rglob("*") if p.is_file())
+    find([str(corpus)], watch=ChangeWatch(latest, lambda: heard.append("changed")))
+    assert heard == []
+    record = corpus / "records" / "NCT00081055.json"
+    os.utime(record, (0, 0))  # (a past mtime: the ctime, set by the clock, still moves)
+    (corpus / "records" / "NCT01420432.json").write_bytes((corpus / "records" / "NCT01420432.json").read_bytes())
+    watch = ChangeWatch(latest, lambda: heard.append("changed"))
+    items, _ = find([str(corpus)], watch=watch)
+    assert heard == ["changed"] and watch.fired and len(items) == 9
 
 
 def test_renamed_record_is_reused_renamed_page_is_parsed_again(corpus, tmp_path):

@@ -203,9 +203,9 @@ def test_with_a_refused_link_the_order_of_links_must_stand(corpus, tmp_path, mon
 
 
 def test_the_copy_to_patch_starts_once_and_only_when_an_input_changed(corpus, tmp_path, monkeypatch):
-    """The copy of the installed warehouse starts as soon as the files are found when one changed after the
-    warehouse was written (by its ctime: a file's own mtime, here in the future, says nothing), and is the one the
-    patch uses; an unchanged rebuild copies nothing."""
+    """The copy of the installed warehouse starts while the files are still being found, at the first one that
+    changed after the warehouse was written (by its ctime: a file's own mtime, here in the future, says nothing),
+    and is the one the patch uses; an unchanged rebuild copies nothing."""
     import os
 
     future = corpus / "records" / "NCT02491658.json"
@@ -220,14 +220,16 @@ def test_the_copy_to_patch_starts_once_and_only_when_an_input_changed(corpus, tm
             super().__init__(*args)
 
     opened = parse_cache.Stage.open.__func__
+    found = build_module.find
+    monkeypatch.setattr(build_module, "find", lambda *a, **k: (found(*a, **k), copies.append("found"))[0])
     monkeypatch.setattr(build_module, "BackgroundCopy", Counted)
     monkeypatch.setattr(parse_cache.Stage, "open",
                         classmethod(lambda cls, *a: copies.append("cache opened") or opened(cls, *a)))
     same = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    assert "the warehouse is up to date: nothing to merge" in same.notes and copies == ["cache opened"]
+    assert "the warehouse is up to date: nothing to merge" in same.notes and copies == ["found", "cache opened"]
     copies.clear()
     edit(corpus / "records" / "NCT01420432.json", retitled)
     patched = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert any(note.startswith("patched the previous warehouse") for note in patched.notes)
-    assert copies == ["copy", "cache opened"]
+    assert copies == ["copy", "found", "cache opened"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb")] == []

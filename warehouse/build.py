@@ -40,7 +40,7 @@ from ingest.errors import NotStreamable
 from ingest.model import ParsedDocument
 from warehouse import archives, derive, identity, parallel, parse_pool, schema, scope, stream_parse
 from warehouse import cache as parse_cache
-from warehouse.discover import FileStat, InputFile, find, signature
+from warehouse.discover import ChangeWatch, FileStat, InputFile, find, signature
 from warehouse.file_copy import BackgroundCopy
 from warehouse.leftovers import remove_abandoned
 from warehouse.merge import (
@@ -791,10 +791,19 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     # compiling the vocabularies, while the files are found and compared with the cache
     warm = (parse_pool.prestart(workers, _init_worker, (os.getpid(),), _workers_path(target) / "marks")
             if workers > 1 and cache is not False else None)
+    tmp = _tmp_path(target)
+    spill = target.with_name(f".{target.name}.spill-{os.getpid()}")
+    _remove(tmp)
+    # a rebuild that will likely patch the installed warehouse starts copying it as soon as the walk meets an
+    # input changed since the warehouse was written (see _build)
+    copies: list[BackgroundCopy] = []
+    watch = None if cache is False else _copy_watch(target, tmp, copies)
     try:
-        items, stats = _without_own_files(*find(inputs, kept=None if cache is False else _listings_path(target)),
-                                          target)
+        items, stats = _without_own_files(*find(inputs, kept=None if cache is False else _listings_path(target),
+                                                watch=watch), target)
     except BaseException as exc:
+        for copy in copies:
+            copy.cancel()
         _stop(warm, target)
         if isinstance(exc, FileNotFoundError):  # (an input removed meanwhile)
             raise BuildError(str(exc)) from None
@@ -804,11 +813,12 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     if warm is not None and not use_cache:  # (too few documents for the cache: parsed here)
         _stop(warm, target)
         warm = None
-    tmp = _tmp_path(target)
-    spill = target.with_name(f".{target.name}.spill-{os.getpid()}")
-    _remove(tmp)
-    # a rebuild that will likely patch the installed warehouse starts copying it now (see _build)
-    early = BackgroundCopy(target, tmp) if use_cache and _written_since(stats, target) else None
+    early = copies[0] if copies else None
+    if early is not None and not use_cache:
+        early.cancel()
+        early = None
+    elif early is None and use_cache and _written_since(stats, target):  # (a changed file named as an input)
+        early = BackgroundCopy(target, tmp)
     stage = parse_cache.Stage.open(parse_cache.location(target) if use_cache else None,
                                    target.with_name(f".{target.name}.staging-{os.getpid()}"))
     freeing: list[threading.Thread] = []
@@ -833,6 +843,19 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
             thread.join()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _copy_watch(target: Path, tmp: Path, started: list[BackgroundCopy]) -> ChangeWatch | None:
+    """A watch that starts copying the warehouse at ``target`` to ``tmp`` (appended to ``started``) at the first
+    input written or changed after it was (as :func:`_written_since`); None when there is no warehouse with a parse
+    cache beside it to patch. At 100,000 files the walk takes ~0.45 s, which the copy then overlaps."""
+    try:
+        mark = os.stat(target).st_mtime_ns
+    except OSError:
+        return None
+    if not parse_cache.location(target).exists():
+        return None
+    return ChangeWatch(mark, lambda: started.append(BackgroundCopy(target, tmp)))
 
 
 def _written_since(stats: list[FileStat | None], target: Path) -> bool:

@@ -108,6 +108,22 @@ def file_stat(path: str, dir_fd: int | None = None) -> FileStat:
     return FileStat(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
+@dataclass
+class ChangeWatch:
+    """Calls ``then`` once, as soon as :func:`find` walks a file whose status changed (its ctime, set by the
+    system's clock) after ``since`` nanoseconds: a caller can start what a changed input will need while the
+    rest is still being found."""
+
+    since: int
+    then: Callable[[], None]
+    fired: bool = False
+
+    def fire(self) -> None:
+        if not self.fired:
+            self.fired = True
+            self.then()
+
+
 def signature(st: FileStat | os.stat_result | None) -> str | None:
     """Size, times and inode of a file: unchanged signature → unchanged bytes."""
     if st is None:
@@ -176,13 +192,14 @@ def _archive_members(path: str, kept: KeptListings | None) -> Iterator[InputFile
 
 
 def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, FileStat | None],
-          unreadable: dict[str, str]) -> list[str]:
+          unreadable: dict[str, str], watch: ChangeWatch | None = None) -> list[str]:
     """Every non-hidden file under the folder ``root``, following symbolic links to folders; a folder already in
     ``seen`` (walked before, by this or an earlier root, e.g. through a link back to a parent) is not entered.
     Each file's status goes to ``stats`` (None when it cannot be had), looked up by its name in its open folder:
     a quarter faster than by its full path. A folder that cannot be listed (no permission, a path longer than the
     system allows) goes to ``unreadable`` with the reason, so that what it holds is not lost in silence."""
     paths: list[str] = []
+    since = None if watch is None or watch.fired else watch.since
 
     def cannot_list(exc: OSError) -> None:
         if exc.filename is not None:
@@ -211,9 +228,13 @@ def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, FileStat | Non
                 path = prefix + name
                 paths.append(path)
                 try:
-                    stats[path] = file_stat(path) if folder is None else file_stat(name, folder)
+                    stats[path] = st = file_stat(path) if folder is None else file_stat(name, folder)
                 except OSError:
                     stats[path] = None
+                    continue
+                if since is not None and st.st_ctime_ns > since:
+                    watch.fire()
+                    since = None
         finally:
             if folder is not None:
                 os.close(folder)
@@ -231,9 +252,11 @@ def discover(inputs: list[str], kept: Path | None = None) -> list[InputFile]:
     return find(inputs, kept)[0]
 
 
-def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], list[FileStat | None]]:
+def find(inputs: list[str], kept: Path | None = None,
+         watch: ChangeWatch | None = None) -> tuple[list[InputFile], list[FileStat | None]]:
     """:func:`discover`, with the status of each document's file (an archive member's: its archive's), None
-    for a file that cannot be had."""
+    for a file that cannot be had. ``watch`` is told of the first changed file met in a folder's walk (a file
+    named as an input itself is not watched)."""
     found: dict[str, InputFile] = {}
     stats: dict[str, FileStat | None] = {}
     seen: set[tuple[int, int]] = set()
@@ -244,7 +267,7 @@ def find(inputs: list[str], kept: Path | None = None) -> tuple[list[InputFile], 
         if not os.path.exists(root):
             raise FileNotFoundError(f"input path does not exist: {root}")
         root = os.path.normpath(root)
-        paths = _walk(root, seen, stats, unreadable) if os.path.isdir(root) else [root]
+        paths = _walk(root, seen, stats, unreadable, watch) if os.path.isdir(root) else [root]
         for path in paths:
             held = found.get(path)
             if held is not None and held.archive is None:  # overlapping inputs name the same file once
