@@ -165,8 +165,8 @@ def test_found_files_keep_only_the_status_the_cache_compares(corpus):
 
 
 def test_the_walk_tells_its_watch_once_of_the_first_file_changed_since_a_time(corpus):
-    """A :class:`ChangeWatch` hears of the first file walked whose ctime is after its time, once, however many
-    changed; with none changed (or a time in the future) it hears nothing."""
+    """A :class:`ChangeWatch` hears of the first file found whose ctime is after its time, once, however many
+    changed (walked, or named as an input); with none changed, or only a file it ignores, it hears nothing."""
     heard: list[str] = []
     latest = max(os.stat(p).st_ctime_ns for p in corpus.rglob("*") if p.is_file())
     find([str(corpus)], watch=ChangeWatch(latest, lambda: heard.append("changed")))
@@ -177,6 +177,13 @@ def test_the_walk_tells_its_watch_once_of_the_first_file_changed_since_a_time(co
     watch = ChangeWatch(latest, lambda: heard.append("changed"))
     items, _ = find([str(corpus)], watch=watch)
     assert heard == ["changed"] and watch.fired and len(items) == 9
+    heard.clear()
+    find([str(corpus / "records" / "NCT01420432.json")], watch=ChangeWatch(latest, lambda: heard.append("named")))
+    assert heard == ["named"]  # (a file named as an input is not walked: it is told once all are found)
+    changed = os.stat(corpus / "records" / "NCT01420432.json")
+    find([str(corpus)], watch=ChangeWatch(latest, lambda: heard.append("ignored"),
+                                          frozenset({(changed.st_dev, changed.st_ino)})))
+    assert heard == ["named"]
 
 
 def test_renamed_record_is_reused_renamed_page_is_parsed_again(corpus, tmp_path):

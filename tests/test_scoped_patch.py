@@ -233,3 +233,20 @@ def test_the_copy_to_patch_starts_once_and_only_when_an_input_changed(corpus, tm
     assert any(note.startswith("patched the previous warehouse") for note in patched.notes)
     assert copies == ["copy", "found", "cache opened"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb")] == []
+
+
+def test_a_warehouse_inside_its_input_folder_does_not_count_as_a_changed_input(corpus, monkeypatch):
+    """The installed warehouse is renamed into place after it is written (its ctime is after its mtime): met by
+    the walk of the folder that holds it, it starts no copy, and an unchanged rebuild copies nothing."""
+    db = corpus / "w.duckdb"
+    build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    copies = []
+
+    class Counted(build_module.BackgroundCopy):
+        def __init__(self, *args):
+            copies.append("copy")
+            super().__init__(*args)
+
+    monkeypatch.setattr(build_module, "BackgroundCopy", Counted)
+    same = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
+    assert "the warehouse is up to date: nothing to merge" in same.notes and copies == []

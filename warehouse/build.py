@@ -698,6 +698,17 @@ def _without_own_files(items: list[InputFile], stats: list[FileStat | None],
                        target: Path) -> tuple[list[InputFile], list[FileStat | None]]:
     """The inputs, and their files' status, less the warehouse itself and its write-ahead log (a warehouse inside
     its input folder; compared by device and inode, so links are caught too)."""
+    own = _own_files(target)
+    inodes = {ino for _, ino in own}
+    keep = [k for k, st in enumerate(stats)
+            if st is None or st.st_ino not in inodes or (st.st_dev, st.st_ino) not in own]
+    if len(keep) == len(items):
+        return items, stats
+    return [items[k] for k in keep], [stats[k] for k in keep]
+
+
+def _own_files(target: Path) -> frozenset[tuple[int, int]]:
+    """(device, inode) of the warehouse at ``target`` and of its write-ahead log, those that exist."""
     own = set()
     for path in (target, target.with_name(target.name + ".wal")):
         try:
@@ -705,12 +716,7 @@ def _without_own_files(items: list[InputFile], stats: list[FileStat | None],
         except OSError:
             continue
         own.add((st.st_dev, st.st_ino))
-    inodes = {ino for _, ino in own}
-    keep = [k for k, st in enumerate(stats)
-            if st is None or st.st_ino not in inodes or (st.st_dev, st.st_ino) not in own]
-    if len(keep) == len(items):
-        return items, stats
-    return [items[k] for k in keep], [stats[k] for k in keep]
+    return frozenset(own)
 
 
 def _install(tmp: Path, target: Path) -> list[threading.Thread]:
@@ -817,8 +823,6 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     if early is not None and not use_cache:
         early.cancel()
         early = None
-    elif early is None and use_cache and _written_since(stats, target):  # (a changed file named as an input)
-        early = BackgroundCopy(target, tmp)
     stage = parse_cache.Stage.open(parse_cache.location(target) if use_cache else None,
                                    target.with_name(f".{target.name}.staging-{os.getpid()}"))
     freeing: list[threading.Thread] = []
@@ -847,25 +851,17 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
 
 def _copy_watch(target: Path, tmp: Path, started: list[BackgroundCopy]) -> ChangeWatch | None:
     """A watch that starts copying the warehouse at ``target`` to ``tmp`` (appended to ``started``) at the first
-    input written or changed after it was (as :func:`_written_since`); None when there is no warehouse with a parse
-    cache beside it to patch. At 100,000 files the walk takes ~0.45 s, which the copy then overlaps."""
+    input written or changed after it was: a file's ctime against the warehouse's mtime, both set by the system's
+    clock (a file's own mtime may be anything, e.g. from an archive); the warehouse's own files do not count. None
+    when there is no warehouse with a parse cache beside it to patch. At 100,000 files the walk takes ~0.45 s,
+    which the copy then overlaps."""
     try:
         mark = os.stat(target).st_mtime_ns
     except OSError:
         return None
     if not parse_cache.location(target).exists():
         return None
-    return ChangeWatch(mark, lambda: started.append(BackgroundCopy(target, tmp)))
-
-
-def _written_since(stats: list[FileStat | None], target: Path) -> bool:
-    """Whether some input file was written or changed after the warehouse file was: a file's ctime against the
-    warehouse's mtime, both set by the system's clock (a file's own mtime may be anything, e.g. from an archive)."""
-    try:
-        mark = os.stat(target).st_mtime_ns
-    except OSError:
-        return False
-    return any(st is not None and st.st_ctime_ns > mark for st in stats)
+    return ChangeWatch(mark, lambda: started.append(BackgroundCopy(target, tmp)), _own_files(target))
 
 
 def _stop(warm: ProcessPoolExecutor | None, target: Path) -> None:

@@ -110,18 +110,21 @@ def file_stat(path: str, dir_fd: int | None = None) -> FileStat:
 
 @dataclass
 class ChangeWatch:
-    """Calls ``then`` once, as soon as :func:`find` walks a file whose status changed (its ctime, set by the
-    system's clock) after ``since`` nanoseconds: a caller can start what a changed input will need while the
-    rest is still being found."""
+    """Calls ``then`` once, as soon as :func:`find` meets a file whose status changed (its ctime, set by the
+    system's clock) after ``since`` nanoseconds, files ``ignored`` (device, inode) apart: a caller can start what a
+    changed input will need while the rest is still being found."""
 
     since: int
     then: Callable[[], None]
+    ignored: frozenset[tuple[int, int]] = frozenset()
     fired: bool = False
 
-    def fire(self) -> None:
-        if not self.fired:
+    def see(self, st: FileStat) -> bool:
+        """Tell the watch of a file's status; True once it has fired."""
+        if not self.fired and st.st_ctime_ns > self.since and (st.st_dev, st.st_ino) not in self.ignored:
             self.fired = True
             self.then()
+        return self.fired
 
 
 def signature(st: FileStat | os.stat_result | None) -> str | None:
@@ -232,8 +235,7 @@ def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, FileStat | Non
                 except OSError:
                     stats[path] = None
                     continue
-                if since is not None and st.st_ctime_ns > since:
-                    watch.fire()
+                if since is not None and st.st_ctime_ns > since and watch.see(st):
                     since = None
         finally:
             if folder is not None:
@@ -255,8 +257,8 @@ def discover(inputs: list[str], kept: Path | None = None) -> list[InputFile]:
 def find(inputs: list[str], kept: Path | None = None,
          watch: ChangeWatch | None = None) -> tuple[list[InputFile], list[FileStat | None]]:
     """:func:`discover`, with the status of each document's file (an archive member's: its archive's), None
-    for a file that cannot be had. ``watch`` is told of the first changed file met in a folder's walk (a file
-    named as an input itself is not watched)."""
+    for a file that cannot be had. ``watch`` is told of changed files as folders are walked, and of files named as
+    inputs once all are found."""
     found: dict[str, InputFile] = {}
     stats: dict[str, FileStat | None] = {}
     seen: set[tuple[int, int]] = set()
@@ -295,7 +297,10 @@ def find(inputs: list[str], kept: Path | None = None,
     if listings is not None:
         listings.prune()
     items = [found[path] for path in sorted(found)]
-    return items, [_status(item.archive or item.path, stats) for item in items]
+    statuses = [_status(item.archive or item.path, stats) for item in items]
+    if watch is not None and not watch.fired:  # (files named as inputs are not walked)
+        any(st is not None and watch.see(st) for st in statuses)
+    return items, statuses
 
 
 def _status(path: str, known: dict[str, FileStat | None]) -> FileStat | None:
