@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
@@ -10,8 +11,17 @@ from warehouse import file_copy
 from warehouse.file_copy import BackgroundCopy
 
 
-def test_copy_is_byte_identical_across_several_steps(tmp_path, monkeypatch):
+@pytest.fixture(params=["direct", "buffered"])
+def mode(request, monkeypatch):
+    """Both ways of copying: direct writes (where the file system takes them) and through the page cache."""
     monkeypatch.setattr(file_copy, "STEP", 4096)
+    monkeypatch.setattr(file_copy, "DIRECT_STEP", 2 * 4096)
+    if request.param == "buffered":
+        monkeypatch.setattr(file_copy, "_open_direct", lambda path: None)
+    return request.param
+
+
+def test_copy_is_byte_identical_across_several_steps(tmp_path, mode):
     src, dst = tmp_path / "src.bin", tmp_path / "dst.bin"
     data = os.urandom(5 * 4096 + 123)
     src.write_bytes(data)
@@ -20,20 +30,20 @@ def test_copy_is_byte_identical_across_several_steps(tmp_path, monkeypatch):
     assert dst.read_bytes() == data
 
 
-def test_empty_file(tmp_path):
+def test_empty_file(tmp_path, mode):
     src, dst = tmp_path / "src.bin", tmp_path / "dst.bin"
     src.write_bytes(b"")
     BackgroundCopy(src, dst).wait()
     assert dst.read_bytes() == b""
 
 
-def test_missing_source_is_raised_by_wait(tmp_path):
+def test_missing_source_is_raised_by_wait(tmp_path, mode):
     copy = BackgroundCopy(tmp_path / "missing.bin", tmp_path / "dst.bin")
     with pytest.raises(FileNotFoundError):
         copy.wait()
 
 
-def test_cancel_removes_the_partial_copy(tmp_path, monkeypatch):
+def test_cancel_removes_the_partial_copy(tmp_path, mode, monkeypatch):
     monkeypatch.setattr(file_copy, "STEP", 1)
     src, dst = tmp_path / "src.bin", tmp_path / "dst.bin"
     src.write_bytes(b"x" * 200_000)
@@ -45,6 +55,7 @@ def test_cancel_removes_the_partial_copy(tmp_path, monkeypatch):
 
 
 def test_fallback_without_copy_file_range(tmp_path, monkeypatch):
+    monkeypatch.setattr(file_copy, "_open_direct", lambda path: None)
     monkeypatch.delattr(os, "copy_file_range", raising=False)
     monkeypatch.setattr(file_copy, "STEP", 1000)
     src, dst = tmp_path / "src.bin", tmp_path / "dst.bin"
@@ -52,3 +63,41 @@ def test_fallback_without_copy_file_range(tmp_path, monkeypatch):
     src.write_bytes(data)
     BackgroundCopy(src, dst).wait()
     assert dst.read_bytes() == data
+
+
+def test_a_device_refusing_direct_writes_gets_a_buffered_copy(tmp_path, monkeypatch):
+    """Some devices want direct writes aligned otherwise: the first write's EINVAL falls back to a buffered copy."""
+    real_pwrite, calls = os.pwrite, []
+
+    def refuse(fd, data, offset):
+        calls.append(offset)
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(os, "pwrite", refuse)
+    src, dst = tmp_path / "src.bin", tmp_path / "dst.bin"
+    data = os.urandom(3 * 4096 + 5)
+    src.write_bytes(data)
+    BackgroundCopy(src, dst).wait()
+    monkeypatch.setattr(os, "pwrite", real_pwrite)
+    assert dst.read_bytes() == data
+    assert calls in ([0], [])  # (none where the file system takes no direct writes at all)
+
+
+def test_a_direct_write_failing_midway_is_raised(tmp_path, monkeypatch):
+    monkeypatch.setattr(file_copy, "DIRECT_STEP", 4096)
+    real_pwrite = os.pwrite
+
+    def fail_later(fd, data, offset):
+        if offset:
+            raise OSError(errno.EIO, "Input/output error")
+        return real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", fail_later)
+    src, dst = tmp_path / "src.bin", tmp_path / "dst.bin"
+    src.write_bytes(os.urandom(3 * 4096))
+    probe = file_copy._open_direct(tmp_path / "probe.bin")
+    if probe is None:
+        pytest.skip("this file system takes no direct writes")
+    os.close(probe)
+    with pytest.raises(OSError, match="Input/output"):
+        BackgroundCopy(src, dst).wait()

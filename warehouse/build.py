@@ -1024,6 +1024,8 @@ def _build(items: list[InputFile], stats: list[FileStat | None], sizes: list[int
         if patching is not None:
             copy.wait()  # (its flush, done by now: the checkpoint synced the file)
         lap("checkpoint")
+        if copy is not None:
+            phases["merge: copy wait"] = round(copy.waited, 3)
 
         wcon = _writer(duckdb.connect(), spill)
         try:
