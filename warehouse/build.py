@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ingest.dispatch import parse_document
 from ingest.errors import NotStreamable
@@ -311,6 +310,8 @@ def _init_worker(parent: int) -> None:
     with contextlib.suppress(AttributeError, OSError):  # the build's own process goes first (see prestart)
         os.nice(10)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    import pyarrow.parquet  # noqa: F401 - (segments are written with it; imported here while warming up)
+
     from warehouse import record_derive
 
     record_derive.warm_up()
@@ -540,6 +541,8 @@ class _Batcher:
         keys = docs.column("ck").to_pylist()
         repeated = [k for k in keys if k in self.staged]
         if repeated:
+            import pyarrow.compute as pc  # (only here: ~25 ms of start-up that most builds need not pay)
+
             mask = pa.array(repeated, pa.string())
             twice = pc.is_in(docs.column("ck"), value_set=mask)
             again = docs.filter(twice)

@@ -30,10 +30,10 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 try:
     import fcntl
@@ -43,6 +43,9 @@ except ImportError:  # pragma: no cover - not POSIX: no cross-build lock
 from ingest.ids import linked_ids
 from ingest.model import TRIAL_FIELDS, ParsedDocument
 from warehouse.discover import FileStat, InputFile
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq  # (imported where segments are written: ~25 ms a build's own process need not pay)
 from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
 
@@ -349,6 +352,8 @@ def write_segment(directory: Path, tables: dict[str, pa.Table]) -> tuple[pa.Tabl
         if data is None or data.num_rows == 0:
             continue
         path = folder / f"{table}.parquet"
+        import pyarrow.parquet as pq
+
         pq.write_table(data, path, **PARQUET_OPTIONS)
         files.append((seg, table, path.stat().st_size, data.num_rows))
     docs = tables["docs"]
@@ -380,6 +385,8 @@ class SegmentWriter:
             if data.num_rows == 0:
                 continue
             if table not in self.writers:
+                import pyarrow.parquet as pq
+
                 self.writers[table] = pq.ParquetWriter(self.folder / f"{table}.parquet", data.schema,
                                                        **PARQUET_OPTIONS)
                 self.rows[table] = 0
@@ -666,7 +673,7 @@ class Stage:
                     con.execute(f"COPY (SELECT * FROM read_parquet({literal(src)}) WHERE ck IN "
                                 f"(SELECT ck FROM docs WHERE seg = '{seg}')) TO {literal(dst)} "
                                 "(FORMAT parquet, COMPRESSION snappy)")
-                    n = pq.read_metadata(dst).num_rows
+                    n = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({literal(dst)})").fetchone()[0]
                     if n:
                         files.append((new, table, dst.stat().st_size, n))
                     else:
