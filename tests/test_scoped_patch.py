@@ -202,6 +202,19 @@ def test_with_a_refused_link_the_order_of_links_must_stand(corpus, tmp_path, mon
     assert_as_built_fresh(corpus, db, tmp_path)
 
 
+def _count_copies(monkeypatch) -> list[str]:
+    """A list that gets "copy" each time the build starts copying the installed warehouse."""
+    copies: list[str] = []
+
+    class Counted(build_module.BackgroundCopy):
+        def __init__(self, *args):
+            copies.append("copy")
+            super().__init__(*args)
+
+    monkeypatch.setattr(build_module, "BackgroundCopy", Counted)
+    return copies
+
+
 def test_the_copy_to_patch_starts_once_and_only_when_an_input_changed(corpus, tmp_path, monkeypatch):
     """The copy of the installed warehouse starts while the files are still being found, at the first one that
     changed after the warehouse was written (by its ctime: a file's own mtime, here in the future, says nothing),
@@ -212,17 +225,10 @@ def test_the_copy_to_patch_starts_once_and_only_when_an_input_changed(corpus, tm
     os.utime(future, (4_102_444_800, 4_102_444_800))  # (2100-01-01, set before the build)
     db = tmp_path / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    copies = []
-
-    class Counted(build_module.BackgroundCopy):
-        def __init__(self, *args):
-            copies.append("copy")
-            super().__init__(*args)
-
+    copies = _count_copies(monkeypatch)
     opened = parse_cache.Stage.open.__func__
     found = build_module.find
     monkeypatch.setattr(build_module, "find", lambda *a, **k: (found(*a, **k), copies.append("found"))[0])
-    monkeypatch.setattr(build_module, "BackgroundCopy", Counted)
     monkeypatch.setattr(parse_cache.Stage, "open",
                         classmethod(lambda cls, *a: copies.append("cache opened") or opened(cls, *a)))
     same = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
@@ -240,13 +246,6 @@ def test_a_warehouse_inside_its_input_folder_does_not_count_as_a_changed_input(c
     the walk of the folder that holds it, it starts no copy, and an unchanged rebuild copies nothing."""
     db = corpus / "w.duckdb"
     build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
-    copies = []
-
-    class Counted(build_module.BackgroundCopy):
-        def __init__(self, *args):
-            copies.append("copy")
-            super().__init__(*args)
-
-    monkeypatch.setattr(build_module, "BackgroundCopy", Counted)
+    copies = _count_copies(monkeypatch)
     same = build([str(corpus)], str(db), workers=1, quiet=True, cache=True)
     assert "the warehouse is up to date: nothing to merge" in same.notes and copies == []

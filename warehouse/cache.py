@@ -43,11 +43,11 @@ except ImportError:  # pragma: no cover - not POSIX: no cross-build lock
 from ingest.ids import linked_ids
 from ingest.model import TRIAL_FIELDS, ParsedDocument
 from warehouse.discover import FileStat, InputFile
-
-if TYPE_CHECKING:
-    import pyarrow.parquet as pq  # (imported where segments are written: ~25 ms a build's own process need not pay)
 from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
+
+if TYPE_CHECKING:  # (imported where segments are written: ~25 ms that a build's own process need not pay)
+    import pyarrow.parquet as pq
 
 #: Bump when the staging tables change shape: older caches are discarded.
 STAGE_VERSION = "6"
@@ -343,6 +343,8 @@ def write_segment(directory: Path, tables: dict[str, pa.Table]) -> tuple[pa.Tabl
     Returns the entries' manifest rows (``docs`` with their segment) and one (segment, table, bytes, rows) per
     file written; nothing refers to the segment until the manifest is recorded (:meth:`Stage.record`).
     """
+    import pyarrow.parquet as pq
+
     seg = uuid.uuid4().hex
     folder = directory / seg
     folder.mkdir(parents=True)
@@ -352,8 +354,6 @@ def write_segment(directory: Path, tables: dict[str, pa.Table]) -> tuple[pa.Tabl
         if data is None or data.num_rows == 0:
             continue
         path = folder / f"{table}.parquet"
-        import pyarrow.parquet as pq
-
         pq.write_table(data, path, **PARQUET_OPTIONS)
         files.append((seg, table, path.stat().st_size, data.num_rows))
     docs = tables["docs"]
@@ -385,7 +385,7 @@ class SegmentWriter:
             if data.num_rows == 0:
                 continue
             if table not in self.writers:
-                import pyarrow.parquet as pq
+                import pyarrow.parquet as pq  # (its first file)
 
                 self.writers[table] = pq.ParquetWriter(self.folder / f"{table}.parquet", data.schema,
                                                        **PARQUET_OPTIONS)
