@@ -13,19 +13,23 @@ argument names another one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import sqlglot
 import yaml
-from sqlglot import exp
-from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, SqlglotError
-from sqlglot.optimizer.qualify import qualify
-from sqlglot.schema import MappingSchema
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+    from sqlglot.schema import MappingSchema
+
+# sqlglot (~35 ms to import) is imported where a view's SQL is read, not with this module: a build that patches a
+# warehouse, and `mscwh query` or `export`, never need it.
 
 DEFAULT_VIEWS_DIR = Path(__file__).resolve().parent.parent / "sql" / "views"
 CATALOG_FILE = "catalog.yaml"
@@ -34,21 +38,31 @@ DIALECTS = ("postgres", "spark", "trino")
 STATUSES = ("current", "deprecated")
 #: A view answering slower than this (seconds) is reported by ``check``.
 SLOW_SECONDS = 1.0
-#: Types a portable view may name in a CAST (everything else is engine-specific, e.g. HUGEINT, LIST, STRUCT).
-PORTABLE_TYPES = frozenset({
-    exp.DataType.Type.BIGINT, exp.DataType.Type.BOOLEAN, exp.DataType.Type.CHAR, exp.DataType.Type.DATE,
-    exp.DataType.Type.DECIMAL, exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType.Type.INT,
-    exp.DataType.Type.SMALLINT, exp.DataType.Type.TEXT, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.VARCHAR,
-})
-#: Expressions sqlglot parses from DuckDB but writes wrongly or not at all for some target engine.
-UNPORTABLE_EXPRESSIONS: dict[type[exp.Expression], str] = {
-    exp.Median: "median() is written as PERCENTILE_CONT(x, 0.5) for Trino, which it rejects: use "
-                "percentile_cont(0.5) within group (order by x)",
-    exp.Qualify: "QUALIFY is DuckDB-specific: filter a window column in an outer query",
-    exp.Pivot: "PIVOT/UNPIVOT differ per engine: use CASE or UNION ALL",
-    exp.Columns: "COLUMNS(...) is DuckDB-specific: list the columns",
-    exp.Lambda: "lambdas are DuckDB-specific",
-}
+
+
+@functools.cache
+def portable_types() -> frozenset:
+    """Types a portable view may name in a CAST (everything else is engine-specific, e.g. HUGEINT, LIST, STRUCT)."""
+    from sqlglot import exp
+
+    t = exp.DataType.Type
+    return frozenset({t.BIGINT, t.BOOLEAN, t.CHAR, t.DATE, t.DECIMAL, t.DOUBLE, t.FLOAT, t.INT, t.SMALLINT, t.TEXT,
+                      t.TIMESTAMP, t.VARCHAR})
+
+
+@functools.cache
+def unportable_expressions() -> dict[type[exp.Expression], str]:
+    """Expressions sqlglot parses from DuckDB but writes wrongly or not at all for some target engine."""
+    from sqlglot import exp
+
+    return {
+        exp.Median: "median() is written as PERCENTILE_CONT(x, 0.5) for Trino, which it rejects: use "
+                    "percentile_cont(0.5) within group (order by x)",
+        exp.Qualify: "QUALIFY is DuckDB-specific: filter a window column in an outer query",
+        exp.Pivot: "PIVOT/UNPIVOT differ per engine: use CASE or UNION ALL",
+        exp.Columns: "COLUMNS(...) is DuckDB-specific: list the columns",
+        exp.Lambda: "lambdas are DuckDB-specific",
+    }
 
 
 class ViewError(Exception):
@@ -231,11 +245,15 @@ def all_versions(views: list[View]) -> list[ViewVersion]:
 
 def parse(vv: ViewVersion) -> exp.Expression:
     """The view's SQL as a sqlglot tree (DuckDB dialect)."""
+    import sqlglot
+
     return sqlglot.parse_one(vv.sql, read="duckdb")
 
 
 def referenced_tables(tree: exp.Expression) -> set[str]:
     """Tables and views the query reads (CTE names excluded)."""
+    from sqlglot import exp
+
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     return {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
 
@@ -257,13 +275,17 @@ def missing_tables(vv: ViewVersion, tables: set[str], tree: exp.Expression | Non
 
 def lint(tree: exp.Expression) -> list[str]:
     """Why a view is not portable: engine-specific functions, syntax or types ([] when portable)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ErrorLevel, SqlglotError
+
     problems: list[str] = []
     for node in tree.find_all(exp.Anonymous):
         problems.append(f"engine-specific function {node.name}() (sqlglot passes it through unchanged)")
     for group in tree.find_all(exp.Group):
         if group.args.get("all"):
             problems.append("GROUP BY ALL (not written for Postgres/Trino): list the columns")
-    for cls, why in UNPORTABLE_EXPRESSIONS.items():
+    for cls, why in unportable_expressions().items():
         if any(True for _ in tree.find_all(cls)):
             problems.append(why)
     for node in tree.find_all(exp.PercentileCont, exp.PercentileDisc):
@@ -272,7 +294,7 @@ def lint(tree: exp.Expression) -> list[str]:
                             "PERCENTILE_CONT(x, q) for Spark/Trino, which they reject: use "
                             "percentile_cont(q) within group (order by x)")
     for dtype in tree.find_all(exp.DataType):
-        if dtype.this not in PORTABLE_TYPES:
+        if dtype.this not in portable_types():
             problems.append(f"DuckDB-specific type {dtype.sql('duckdb')}")
     for dialect in DIALECTS:
         try:
@@ -348,6 +370,8 @@ def check(con: duckdb.DuckDBPyConnection, path: str | Path | None = None, *,
     Per version: parse (DuckDB), tables present, qualify (unknown columns), lint when portable, DESCRIBE equals
     the contract, a released version's fingerprint is unchanged, then run it and time it.
     """
+    from sqlglot.schema import MappingSchema
+
     views = load_catalog(path)
     schema_map = live_schema(con)
     schema = MappingSchema(schema_map, dialect="duckdb")
@@ -359,6 +383,9 @@ def check(con: duckdb.DuckDBPyConnection, path: str | Path | None = None, *,
 
 def _check_version(con: duckdb.DuckDBPyConnection, vv: ViewVersion, schema_map: dict[str, dict[str, str]],
                    schema: MappingSchema, slow_seconds: float) -> CheckResult:
+    from sqlglot.errors import OptimizeError, ParseError, SqlglotError
+    from sqlglot.optimizer.qualify import qualify
+
     result = CheckResult(relation=vv.relation)
     try:
         tree = parse(vv)
@@ -402,6 +429,9 @@ def _check_version(con: duckdb.DuckDBPyConnection, vv: ViewVersion, schema_map: 
 
 def transpile_version(vv: ViewVersion, dialect: str) -> str:
     """The view version as a CREATE VIEW statement for ``dialect`` (comments dropped)."""
+    import sqlglot
+    from sqlglot.errors import ErrorLevel
+
     body = sqlglot.transpile(vv.sql, read="duckdb", write=dialect, pretty=True, comments=False,
                              unsupported_level=ErrorLevel.RAISE)[0]
     return f"CREATE VIEW {vv.relation} AS\n{body};\n"
@@ -411,6 +441,8 @@ def transpile(dialect: str, path: str | Path | None = None) -> list[tuple[str, s
     """(relation, SQL) for ``dialect``: every version, then the latest pointers. Non-portable ones become a
     comment saying they were skipped."""
     if dialect not in DIALECTS:
+        import sqlglot
+
         sqlglot.Dialect.get_or_raise(dialect)
         raise ViewError(f"unsupported dialect {dialect!r}: choose one of {', '.join(DIALECTS)}")
     views = load_catalog(path)
