@@ -1176,8 +1176,9 @@ def _start_patch(con: duckdb.DuckDBPyConnection, copy: BackgroundCopy | None, tm
         return None
     for table in (*TRIAL_TABLES, *CHILD_TABLES):
         con.execute(f'DELETE FROM wh."{table}" WHERE trial_id IN (SELECT trial_id FROM _dirty)')
-    for table in ("build_info",) if scoped else ("document_links", "build_info"):  # (scoped: page links as they were)
-        con.execute(f'DELETE FROM wh."{table}"')
+    if not scoped:  # (scoped: page links as they were)
+        con.execute("DELETE FROM wh.document_links")
+    con.execute("DELETE FROM wh.build_info WHERE key <> 'parsers'")  # (the same code's: see record_build_info)
     con.execute("DELETE FROM _src WHERE trial_id NOT IN (SELECT trial_id FROM _dirty)")
     return con.execute("SELECT count(*) FROM _dirty").fetchone()[0]
 

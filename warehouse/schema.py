@@ -28,14 +28,13 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def record_build_info(con: duckdb.DuckDBPyConnection, **extra: str) -> None:
-    from ingest.base import registered
+    """Record the contract and schema versions, the parsers (``name@version``, unless a ``parsers`` row is there:
+    a patched copy keeps that of the warehouse it copies, built by the same code) and ``extra``."""
+    rows = {"contract_version": CONTRACT_VERSION, "schema_version": SCHEMA_VERSION, **extra}
+    if not con.execute("SELECT count(*) FROM build_info WHERE key = 'parsers'").fetchone()[0]:
+        from ingest.base import registered  # (imports every parser: ~40 ms)
 
-    rows = {
-        "contract_version": CONTRACT_VERSION,
-        "schema_version": SCHEMA_VERSION,
-        "parsers": ",".join(f"{n}@{p.version}" for n, p in sorted(registered().items())),
-        **extra,
-    }
+        rows["parsers"] = ",".join(f"{n}@{p.version}" for n, p in sorted(registered().items()))
     con.executemany("INSERT INTO build_info VALUES (?, ?)", sorted(rows.items()))
 
 
