@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 
 import pytest
 
 from warehouse import file_copy
 from warehouse.file_copy import BackgroundCopy
+
+
+@pytest.fixture(autouse=True)
+def no_clones(request, monkeypatch):
+    """The tests of writing a copy write it even where the file system could clone the file (btrfs, XFS)."""
+    if "clone" not in request.node.name:
+        monkeypatch.setattr(BackgroundCopy, "_run_clone", lambda self: False)
 
 
 @pytest.fixture(params=["direct", "buffered"])
@@ -102,3 +110,43 @@ def test_an_error_of_both_ways_is_raised(tmp_path, monkeypatch):
     src.write_bytes(os.urandom(10_000))
     with pytest.raises(OSError, match="No space"):
         BackgroundCopy(src, dst).wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FICLONE is Linux's")
+def test_a_clone_is_made_where_the_file_system_shares_blocks(tmp_path, monkeypatch):
+    """Where FICLONE works, the copy is the clone: nothing is written, neither directly nor through the cache."""
+    import fcntl
+
+    calls = []
+
+    def clone(fd, request, arg):  # (what the kernel does on btrfs or XFS: dst gets src's blocks)
+        calls.append(request)
+        os.write(fd, os.pread(arg, 1 << 20, 0))
+        return 0
+
+    monkeypatch.setattr(fcntl, "ioctl", clone)
+    monkeypatch.setattr(file_copy, "_open_direct", lambda path: pytest.fail("written, not cloned"))
+    monkeypatch.setattr(file_copy, "_copy_step", lambda *a: pytest.fail("written, not cloned"))
+    src, dst = tmp_path / "src.bin", tmp_path / "dst.bin"
+    data = os.urandom(3 * 4096 + 7)
+    src.write_bytes(data)
+    dst.write_bytes(b"an older, longer file" * 1000)
+    BackgroundCopy(src, dst).wait()
+    assert calls == [file_copy.FICLONE]
+    assert dst.read_bytes() == data
+
+
+@pytest.mark.parametrize("errno_", [errno.EOPNOTSUPP, errno.EXDEV, errno.EINVAL])
+def test_where_no_clone_can_be_made_the_copy_is_written(tmp_path, monkeypatch, errno_):
+    """ext4, tmpfs, two file systems, another system: the clone fails and the copy is written whole."""
+    import fcntl
+
+    def refuse(fd, request, arg):
+        raise OSError(errno_, os.strerror(errno_))
+
+    monkeypatch.setattr(fcntl, "ioctl", refuse)
+    src, dst = tmp_path / "src.bin", tmp_path / "dst.bin"
+    data = os.urandom(5 * 4096 + 1)
+    src.write_bytes(data)
+    BackgroundCopy(src, dst).wait()
+    assert dst.read_bytes() == data

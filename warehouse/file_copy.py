@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,13 +14,17 @@ STEP = 64 * 1024 * 1024
 #: Bytes per read and write of a direct copy, and the alignment of its writes.
 DIRECT_STEP = 8 * 1024 * 1024
 ALIGN = 4096
+#: Linux's ioctl making a file share another's blocks, copy-on-write (btrfs, XFS, bcachefs; not ext4 or tmpfs).
+FICLONE = 0x40049409
 
 
 class BackgroundCopy:
     """``src`` copied to ``dst`` (created or truncated) by a thread; :meth:`wait` for it, or :meth:`cancel` it.
 
-    The copy is written with ``O_DIRECT`` (:data:`DIRECT_STEP` bytes at a time), to the disk without going
-    through the page cache: it needs no fresh memory, and ~0.25 s for the 684 MB warehouse of 100,000 trials.
+    Where the file system shares blocks between files (btrfs, XFS), the copy is a clone (``FICLONE``): made at
+    once, taking no space until one of the two is written. Elsewhere it is written with ``O_DIRECT``
+    (:data:`DIRECT_STEP` bytes at a time), to the disk without going through the page cache: it needs no fresh
+    memory, and ~0.25 s for the 684 MB warehouse of 100,000 trials.
     Where the file system takes no direct writes (tmpfs) or a write fails, it is copied in the kernel
     (``os.copy_file_range`` / ``os.sendfile``) in steps of :data:`STEP` bytes and flushed by the thread: whoever
     writes the copy next would otherwise wait for that flush at its first ``fsync`` (a DuckDB checkpoint). Such a
@@ -38,7 +43,7 @@ class BackgroundCopy:
     def _run(self) -> None:
         try:
             try:
-                if self._run_direct():
+                if self._run_clone() or self._run_direct():
                     return
             except OSError:
                 pass  # (e.g. a device that wants direct writes aligned otherwise): copied again, buffered
@@ -57,6 +62,21 @@ class BackgroundCopy:
             self._error = exc
         finally:
             self._copied.set()
+
+    def _run_clone(self) -> bool:
+        """Clone the file where the file system can; False where it cannot (another file system, another
+        system)."""
+        if not sys.platform.startswith("linux"):
+            return False
+        import fcntl
+
+        with open(self.src, "rb") as fin, open(self.dst, "wb") as fout:
+            try:
+                fcntl.ioctl(fout.fileno(), FICLONE, fin.fileno())
+            except OSError:
+                return False
+            os.fsync(fout.fileno())
+        return True
 
     def _run_direct(self) -> bool:
         """Copy with ``O_DIRECT`` writes, which need no page cache for the copy (in a virtual machine that hands
