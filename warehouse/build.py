@@ -303,8 +303,8 @@ def _init_worker(parent: int) -> None:
     the CPU to the build's own process (it may warm up while that process is still finding files).
 
     The vocabularies are compiled once, then everything alive is frozen out of the garbage collector's scans
-    and full collections are made rarer: the workers' memos hold many long-lived objects that would otherwise
-    be scanned again and again (about a fifth of the parse time).
+    (collections are rare in the process they are forked from, see :func:`_rare_collections`): the workers' memos
+    hold many long-lived objects that would otherwise be scanned again and again (about a fifth of the parse time).
     """
     archives.forget_open()
     with contextlib.suppress(AttributeError, OSError):  # the build's own process goes first (see prestart)
@@ -316,7 +316,6 @@ def _init_worker(parent: int) -> None:
 
     record_derive.warm_up()
     gc.freeze()
-    gc.set_threshold(*BUILD_GC_THRESHOLD)
 
 
 def parse_chunk(chunk: list[tuple[int, InputFile]], segments: Path, limit: float | None = None,

@@ -231,11 +231,10 @@ def _walk(root: str, seen: set[tuple[int, int]], stats: dict[str, FileStat | Non
                 path = prefix + name
                 paths.append(path)
                 try:
-                    st = os.stat(path) if folder is None else os.stat(name, dir_fd=folder)
+                    stats[path] = st = file_stat(path) if folder is None else file_stat(name, folder)
                 except OSError:
                     stats[path] = None
                     continue
-                stats[path] = st = FileStat(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
                 if since is not None and st.st_ctime_ns > since and watch.see(st):
                     since = None
         finally:
@@ -273,9 +272,6 @@ def find(inputs: list[str], kept: Path | None = None,
         paths = _walk(root, seen, stats, unreadable, watch) if os.path.isdir(root) else [root]
         for path in paths:
             held = found.get(path)
-            if held is None and not path[-8:].lower().endswith(_ARCHIVE_SUFFIXES):  # (most files)
-                found[path] = InputFile(path)
-                continue
             if held is not None and held.archive is None:  # overlapping inputs name the same file once
                 continue
             if path[-8:].lower().endswith(_ARCHIVE_SUFFIXES) and os.path.isfile(path):
@@ -301,8 +297,7 @@ def find(inputs: list[str], kept: Path | None = None,
     if listings is not None:
         listings.prune()
     items = [found[path] for path in sorted(found)]
-    statuses = [stats[path] if path in stats else _status(path, stats)
-                for path in (item.archive or item.path for item in items)]
+    statuses = [_status(item.archive or item.path, stats) for item in items]
     if watch is not None and not watch.fired:  # (files named as inputs are not walked)
         any(st is not None and watch.see(st) for st in statuses)
     return items, statuses
