@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from warehouse import build as build_mod
-from warehouse import derive, views
+from warehouse import derive, schema, views
 from warehouse.views_cli import views as views_group
 
 FIXTURES = Path(__file__).parent / "fixtures" / "views"
@@ -255,6 +255,33 @@ def test_missing_table_fails_loudly(views_copy: Path) -> None:
         assert "top_exclusion_themes_v1 reads criteria, criteria_themes" in message
         assert "trial_overview_v1 reads conditions, countries, msc_profile" in message
         assert not views.live_schema(con).keys() - {"trials"}  # nothing was created
+    finally:
+        con.close()
+
+
+def test_views_are_created_without_parsing_their_sql_when_every_table_is_there(warehouse: Path, tmp_path: Path,
+                                                                               monkeypatch) -> None:
+    copy_db = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, copy_db)
+    monkeypatch.setattr(views, "parse", lambda vv: pytest.fail(f"{vv.relation} parsed by sqlglot"))
+    con = duckdb.connect(str(copy_db))
+    try:
+        created = views.create_views(con)
+        assert "trial_overview_v1" in created and "trial_overview" in created
+    finally:
+        con.close()
+
+
+def test_a_view_duckdb_refuses_for_another_reason_creates_nothing_and_says_why(views_copy: Path) -> None:
+    path = views_copy / "stale_status" / "v1.sql"
+    path.write_text(path.read_text().replace("select", "select no_such_function(1) as x,", 1), encoding="utf-8")
+    con = duckdb.connect()
+    try:
+        schema.create(con)
+        before = set(views.live_schema(con))
+        with pytest.raises(duckdb.CatalogException, match="no_such_function"):
+            views.create_views(con, views_copy)
+        assert set(views.live_schema(con)) == before  # the views created before it were rolled back
     finally:
         con.close()
 

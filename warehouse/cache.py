@@ -55,7 +55,7 @@ CACHE_DIR_NAME = ".mscwh-cache"
 #: DuckDB's buffer limit for the build's connections (it spills to disk beyond): memory stays flat as inputs grow.
 MEMORY_LIMIT = "1GB"
 #: Modules of ``warehouse/`` whose code shapes the derived rows kept per record.
-DERIVATION_MODULES = ("record_derive", "msc_classify", "msc_dose", "criteria_patterns", "tables")
+DERIVATION_MODULES = ("record_derive", "msc_classify", "msc_dose", "criteria_patterns", "tables", "yaml_text")
 
 _DATE = {n for n in TRIAL_FIELDS if n.endswith("_date")}
 _FLOAT = {"min_age_years", "max_age_years"}

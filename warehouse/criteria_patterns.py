@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from re import _parser  # the standard library's regex parser: prefilters are derived from patterns
 
-import yaml
+from warehouse import yaml_text
 
 THEMES_PATH = Path(__file__).resolve().parent.parent / "data" / "vocab" / "criteria_themes.yaml"
 
@@ -1132,7 +1132,7 @@ def compile_themes(data: dict) -> list[Theme]:
 def load_themes(path: str | None = None) -> tuple[Theme, ...]:
     """The theme vocabulary from YAML (default ``data/vocab/criteria_themes.yaml``)."""
     p = Path(path) if path else THEMES_PATH
-    return tuple(compile_themes(yaml.safe_load(p.read_text(encoding="utf-8")) or {}))
+    return tuple(compile_themes(yaml_text.safe_load(p.read_text(encoding="utf-8")) or {}))
 
 
 def _starts(low: str, key: str) -> list[int]:

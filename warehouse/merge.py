@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ingest.model import TRIAL_FIELDS, TrialRecord
+from warehouse import yaml_text
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy" / "merge.yaml"
 
@@ -56,7 +55,7 @@ UNION_SECTIONS = ("identifiers",)
 def load_policy(path: Path = POLICY_PATH) -> dict:
     """The merge policy (tiers, precedence, typed fields, id preference)."""
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml_text.safe_load(fh)
 
 
 #: The precedence when the policy names none; ``document`` orders tied documents by their id (a hash of their

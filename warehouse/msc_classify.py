@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from ingest.model import Arm, Intervention
-from warehouse import msc_dose
+from warehouse import msc_dose, yaml_text
 
 try:  # CPython's parser of regular expressions (private): used only to find each pattern's anchor, an optimisation
     import re._constants as _rc
@@ -461,7 +459,7 @@ def load_vocab(vocab_dir: Path = VOCAB_DIR) -> Vocab:
     data: dict = {}
     for path in sorted(vocab_dir.glob("msc*.yaml")):
         with path.open(encoding="utf-8") as fh:
-            _merge(data, yaml.safe_load(fh) or {})
+            _merge(data, yaml_text.safe_load(fh) or {})
     trade = []
     for t in data.get("trade_names", []):
         rx = re.compile(t["pattern"], re.I)

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import yaml
+
+from warehouse import yaml_text
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -164,7 +165,7 @@ def load_catalog(path: str | Path | None = None) -> list[View]:
     root = views_dir(path)
     catalog_path = root / CATALOG_FILE
     try:
-        raw = yaml.safe_load(catalog_path.read_text(encoding="utf-8")) or {}
+        raw = yaml_text.safe_load(catalog_path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise CatalogError(f"no catalog at {catalog_path}") from None
     entries = raw.get("views") or {}
@@ -321,6 +322,26 @@ def create_views(con: duckdb.DuckDBPyConnection, path: str | Path | None = None,
     and :class:`ViewContractError` when a view's output differs from its catalog contract.
     """
     views = load_catalog(path)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        created, mismatches = _create_all(con, views, enforce_contracts)
+    except duckdb.CatalogException:
+        con.execute("ROLLBACK")
+        _raise_missing_tables(con, views)
+        raise
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    if mismatches:
+        raise ViewContractError("views do not match their catalog contracts (sql/views/catalog.yaml):\n  "
+                                + "\n  ".join(mismatches))
+    return created
+
+
+def _raise_missing_tables(con: duckdb.DuckDBPyConnection, views: list[View]) -> None:
+    """Raise :class:`MissingTableError` naming every view that reads a table ``con`` lacks (found by sqlglot:
+    only once DuckDB has refused a view, so a build that creates them all never parses their SQL)."""
     tables = set(live_schema(con))
     missing = {vv.relation: missing_tables(vv, tables) for vv in all_versions(views)}
     missing = {rel: names for rel, names in missing.items() if names}
@@ -330,6 +351,11 @@ def create_views(con: duckdb.DuckDBPyConnection, path: str | Path | None = None,
             "views cannot be created, the warehouse lacks tables they read (is the step or the "
             "sql/schema file that makes them in place?):\n  " + "\n  ".join(lines)
         )
+
+
+def _create_all(con: duckdb.DuckDBPyConnection, views: list[View],
+                enforce_contracts: bool) -> tuple[list[str], list[str]]:
+    """Create every version and latest pointer; (relations created, contract mismatches)."""
     created: list[str] = []
     mismatches: list[str] = []
     for vv in all_versions(views):
@@ -342,10 +368,7 @@ def create_views(con: duckdb.DuckDBPyConnection, path: str | Path | None = None,
     for view in views:
         con.execute(f'CREATE OR REPLACE VIEW "{view.name}" AS SELECT * FROM "{view.latest.relation}"')
         created.append(view.name)
-    if mismatches:
-        raise ViewContractError("views do not match their catalog contracts (sql/views/catalog.yaml):\n  "
-                                + "\n  ".join(mismatches))
-    return created
+    return created, mismatches
 
 
 def contract_diff(expected: list[tuple[str, str]], actual: list[tuple[str, str]]) -> str:
