@@ -45,6 +45,7 @@ from ingest.model import TRIAL_FIELDS, ParsedDocument
 from warehouse.discover import FileStat, InputFile
 from warehouse.sql_text import literal
 from warehouse.tables import CHILD_TABLES, DERIVED_COLUMNS, _rows, arm_links, as_text
+from warehouse.transaction import transaction
 
 if TYPE_CHECKING:  # (imported where segments are written: ~25 ms that a build's own process need not pay)
     import pyarrow.parquet as pq
@@ -626,8 +627,7 @@ class Stage:
         """Record the manifest of written segments atomically: their entries, their files and the (segment,
         entry, rows) of entries they repeat (the same document parsed twice at once: its first entry is kept)."""
         con = self.connect()
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.register("_docs", docs)
             con.execute("INSERT INTO docs SELECT * FROM _docs")
             self._index(files)
@@ -636,10 +636,6 @@ class Stage:
                 _insert(con, "seg_files", _SEG_FILES, files)
             if dead:
                 _insert(con, "dead", _DEAD, dead)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def _index(self, files: list[tuple[str, str, int, int]]) -> None:
         """Copy the index columns of the entries in ``_docs`` out of their segments' files (a segment's rows of an

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from warehouse import yaml_text
+from warehouse.transaction import transaction
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -322,17 +323,12 @@ def create_views(con: duckdb.DuckDBPyConnection, path: str | Path | None = None,
     and :class:`ViewContractError` when a view's output differs from its catalog contract.
     """
     views = load_catalog(path)
-    con.execute("BEGIN TRANSACTION")
     try:
-        created, mismatches = _create_all(con, views, enforce_contracts)
+        with transaction(con):  # (all or nothing)
+            created, mismatches = _create_all(con, views, enforce_contracts)
     except duckdb.CatalogException:
-        con.execute("ROLLBACK")
         _raise_missing_tables(con, views)
         raise
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
     if mismatches:
         raise ViewContractError("views do not match their catalog contracts (sql/views/catalog.yaml):\n  "
                                 + "\n  ".join(mismatches))
